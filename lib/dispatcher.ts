@@ -1,0 +1,93 @@
+import pRetry from 'p-retry';
+import { ListenerError } from './errors.js';
+import type { CallbackEvent, SunoEventMap, SunoEventName, SunoListener, UnrecognizedEvent } from './events.js';
+import { Limiter } from './limiter.js';
+import type { Logger, ResolvedOptions } from './options.js';
+
+type AnyListener = (event: never) => void | Promise<void>;
+type NotificationName = 'duplicate' | 'rejected' | 'error';
+
+/** Holds the listeners and runs them: accepted callbacks with retries, notifications once. */
+export class Dispatcher {
+  private readonly listeners = new Map<SunoEventName, Set<AnyListener>>();
+  private readonly limiter: Limiter;
+
+  constructor(
+    private readonly retry: ResolvedOptions['retry'],
+    concurrency: number,
+    private readonly logger: Logger,
+  ) {
+    this.limiter = new Limiter(concurrency);
+  }
+
+  on<E extends SunoEventName>(name: E, listener: SunoListener<E>): void {
+    let set = this.listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
+    set.add(listener as AnyListener);
+  }
+
+  off<E extends SunoEventName>(name: E, listener: SunoListener<E>): void {
+    this.listeners.get(name)?.delete(listener as AnyListener);
+  }
+
+  /**
+   * Runs every listener of `names` for one accepted callback, each with its own retries, so one listener's failure
+   * neither stops nor repeats the others. Resolves with the listeners that failed every attempt; never rejects.
+   */
+  async run(event: CallbackEvent | UnrecognizedEvent, names: readonly SunoEventName[]): Promise<ListenerError[]> {
+    const runs: Array<Promise<ListenerError | undefined>> = [];
+    for (const name of names) {
+      for (const listener of this.listeners.get(name) ?? []) {
+        runs.push(this.runWithRetries(listener as (event: unknown) => unknown, event, name));
+      }
+    }
+    const outcomes = await Promise.all(runs);
+    return outcomes.filter((outcome): outcome is ListenerError => outcome !== undefined);
+  }
+
+  private async runWithRetries(
+    listener: (event: unknown) => unknown,
+    event: CallbackEvent | UnrecognizedEvent,
+    name: SunoEventName,
+  ): Promise<ListenerError | undefined> {
+    let attempts = 0;
+    try {
+      await pRetry(
+        () =>
+          this.limiter.run(async () => {
+            attempts += 1;
+            await listener(event);
+          }),
+        this.retry,
+      );
+      return undefined;
+    } catch (cause) {
+      return new ListenerError(event, name, attempts, cause);
+    }
+  }
+
+  /** Tells listeners of `duplicate`, `rejected` or `error`; a throwing listener is logged, never retried. */
+  notify<E extends NotificationName>(name: E, event: SunoEventMap[E]): void {
+    const set = this.listeners.get(name);
+    if (set === undefined || set.size === 0) {
+      if (name === 'error') this.logger.error(`[suno-callbacks] ${(event as Error).message}`);
+      return;
+    }
+    for (const listener of set) {
+      try {
+        const result = (listener as (event: SunoEventMap[E]) => unknown)(event);
+        if (result instanceof Promise) result.catch((error: unknown) => this.listenerThrew(name, error));
+      } catch (error) {
+        this.listenerThrew(name, error);
+      }
+    }
+  }
+
+  private listenerThrew(name: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error(`[suno-callbacks] a "${name}" listener threw: ${message}`);
+  }
+}

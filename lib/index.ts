@@ -1,0 +1,40 @@
+export { sunoCallbacks } from './middleware.js';
+export type { SunoCallbacks } from './middleware.js';
+export { memoryStore } from './stores/memory.js';
+export type { MemoryStoreOptions } from './stores/memory.js';
+export { SunoCallbackError, ListenerError, StoreError } from './errors.js';
+export type { SunoErrorCode } from './errors.js';
+export { computeSignature, signatureHeaders, checkSignature } from './signature.js';
+export type { SignatureCheck, SignatureFailure, SignatureInput } from './signature.js';
+export { CALLBACK_KINDS, findTaskId } from './classify.js';
+export type { CallbackKind, CallbackStage } from './classify.js';
+export type { DedupeStore, DurableStore, StoredCallback } from './store.js';
+export type { Logger, RetryOptions, SunoCallbacksOptions } from './options.js';
+export type {
+  BaseEvent,
+  AssetEvent,
+  CallbackEvent,
+  CoverReadyEvent,
+  DuplicateEvent,
+  FailureEvent,
+  LyricsItem,
+  LyricsReadyEvent,
+  MidiInstrument,
+  MidiNote,
+  MidiReadyEvent,
+  MusicProgressEvent,
+  MusicReadyEvent,
+  MusicTrack,
+  RejectedEvent,
+  StemName,
+  Stems,
+  StemsReadyEvent,
+  SunoEventMap,
+  SunoEventName,
+  SunoListener,
+  UnrecognizedEvent,
+  VideoReadyEvent,
+  VoicePhraseReadyEvent,
+  VoiceReadyEvent,
+  WavReadyEvent,
+} from './events.js';

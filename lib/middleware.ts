@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkMediaType, readBody } from './body.js';
+import type { SunoEventName, SunoListener } from './events.js';
+import { resolveOptions, type SunoCallbacksOptions } from './options.js';
+import { DUPLICATE, Pipeline, RECEIVED, type Answer, type IncomingCallback } from './pipeline.js';
+
+type Request = IncomingMessage & { body?: unknown; path?: string; query?: unknown };
+type Next = (error?: unknown) => void;
+
+/** The middleware, with the methods that wire listeners and stop it. */
+export interface SunoCallbacks {
+  (req: IncomingMessage, res: ServerResponse, next: Next): void;
+  /** Adds a listener; returns the instance so calls chain. */
+  on<E extends SunoEventName>(name: E, listener: SunoListener<E>): SunoCallbacks;
+  /** Removes a listener added with `on`. */
+  off<E extends SunoEventName>(name: E, listener: SunoListener<E>): SunoCallbacks;
+  /**
+   * Stops accepting (new callbacks get 503 `shutting_down`), waits for running listeners, and closes the store if the
+   * middleware created it.
+   */
+  close(): Promise<void>;
+  /** Durable stores: dispatch again what a crashed process accepted but never finished. Resolves with the count. */
+  recover(): Promise<number>;
+  /** Callbacks accepted whose listeners have not finished yet. */
+  readonly inFlight: number;
+  /** The path callbacks arrive on, relative to where the middleware is mounted. */
+  readonly path: string;
+}
+
+// The two answers nearly every request gets, serialised once.
+const PRECOMPUTED = new Map<Answer['body'], string>(
+  [RECEIVED, DUPLICATE].map((receipt) => [receipt.answer.body, JSON.stringify(receipt.answer.body)]),
+);
+
+function send(res: ServerResponse, answer: Answer): void {
+  let text = PRECOMPUTED.get(answer.body);
+  if (text === undefined) text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function pathOf(req: Request): string {
+  // Express sets `req.path` relative to the mount point; plain Node servers only have `req.url`.
+  if (typeof req.path === 'string') return req.path;
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function queryToken(req: Request): string | undefined {
+  const url = req.url ?? '';
+  const start = url.indexOf('?');
+  if (start === -1) return undefined;
+  const token = new URLSearchParams(url.slice(start + 1)).get('token');
+  return token ?? undefined;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Creates the middleware that receives Suno callbacks. Mount it with `app.use(suno)`; it answers
+ * `POST {path}` and `POST {path}/:kind` and passes every other request on.
+ *
+ * @example
+ * const suno = sunoCallbacks({ secret: process.env.SUNO_WEBHOOK_SECRET });
+ * app.use(suno);
+ * suno.on('cover-ready', async (event) => saveImages(event.taskId, event.images));
+ */
+export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
+  const resolved = resolveOptions(options);
+  const pipeline = new Pipeline(resolved);
+  const basePath = resolved.path;
+  const prefix = basePath === '/' ? '/' : `${basePath}/`;
+  const { logger, maxBodyBytes } = resolved;
+
+  if (resolved.store.init !== undefined) {
+    pipeline.start().catch((error: unknown) => logger.error('[suno-callbacks] store init failed; will retry', error));
+  }
+
+  async function handle(req: Request, res: ServerResponse, kindHint: string | undefined): Promise<void> {
+    const unsupported = checkMediaType(req);
+    const body = unsupported ?? (await readBody(req, maxBodyBytes));
+    if ('status' in body) {
+      const receipt = pipeline.rejectBeforeBody(body);
+      send(res, receipt.answer);
+      return;
+    }
+    const incoming: IncomingCallback = {
+      body,
+      kindHint,
+      timestamp: header(req, 'x-webhook-timestamp'),
+      signature: header(req, 'x-webhook-signature'),
+      token: queryToken(req),
+    };
+    const receipt = await pipeline.receive(incoming);
+    send(res, receipt.answer);
+    receipt.dispatch?.();
+  }
+
+  const middleware = ((req: Request, res: ServerResponse, next: Next): void => {
+    const path = pathOf(req);
+    let kindHint: string | undefined;
+    if (path === basePath || path === prefix) {
+      kindHint = undefined;
+    } else if (path.startsWith(prefix) && path.indexOf('/', prefix.length) === -1) {
+      kindHint = path.slice(prefix.length);
+    } else if (path.startsWith(prefix) && path.endsWith('/') && path.indexOf('/', prefix.length) === path.length - 1) {
+      kindHint = path.slice(prefix.length, -1);
+    } else {
+      next();
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      send(res, pipeline.rejectBeforeBody({
+        status: 405,
+        body: { error: 'method_not_allowed', message: 'Callbacks must be sent with POST.' },
+      }).answer);
+      return;
+    }
+    handle(req, res, kindHint).catch((error: unknown) => {
+      // Reached only by a bug: answer something the sender retries, and keep the process alive.
+      logger.error('[suno-callbacks] unexpected error while receiving a callback', error);
+      if (!res.headersSent) {
+        send(res, { status: 503, body: { error: 'overloaded', message: 'Try again later.' }, headers: { 'Retry-After': '5' } });
+      }
+    });
+  }) as SunoCallbacks;
+
+  Object.defineProperties(middleware, {
+    inFlight: { get: () => pipeline.inFlight },
+    path: { value: basePath },
+  });
+  middleware.on = (name, listener) => {
+    pipeline.dispatcher.on(name, listener);
+    return middleware;
+  };
+  middleware.off = (name, listener) => {
+    pipeline.dispatcher.off(name, listener);
+    return middleware;
+  };
+  middleware.close = () => pipeline.close();
+  middleware.recover = () => pipeline.recover();
+
+  if (resolved.recoverOnStart) {
+    // After the caller has had a chance to add listeners in the same tick.
+    setImmediate(() => {
+      pipeline.recover().catch((error: unknown) => logger.error('[suno-callbacks] recovery failed', error));
+    });
+  }
+  return middleware;
+}

@@ -1,0 +1,218 @@
+import { isJsonObject, type CallbackKind, type CallbackStage, type JsonObject } from './classify.js';
+import type {
+  BaseEvent,
+  CallbackEvent,
+  FailureEvent,
+  LyricsItem,
+  MidiInstrument,
+  MidiNote,
+  MusicTrack,
+  Stems,
+} from './events.js';
+
+/** The provider keeps result files for 14 days (docs.sunoapi.org, "file retention"). */
+export const RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
+
+/** Meanings of the status codes documented across the provider's callback pages. */
+export const FAILURE_REASONS: Readonly<Record<number, string>> = {
+  400: 'Invalid parameters, content violation or copyrighted lyrics',
+  408: 'Rate limited or timed out',
+  413: 'Uploaded audio matches an existing work',
+  451: 'Source file download failed',
+  500: 'Provider server error',
+  501: 'Generation failed',
+  531: 'Generation failed; credits were refunded',
+};
+
+export interface Accepted {
+  kind: CallbackKind | 'unknown';
+  stage: CallbackStage;
+  taskId: string;
+  code: number;
+  key: string;
+  receivedAt: Date;
+  body: JsonObject;
+}
+
+export function dedupeKey(kind: CallbackKind | 'unknown', taskId: string, stage: CallbackStage): string {
+  return `${kind}:${taskId}:${stage}`;
+}
+
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return '';
+}
+
+function optionalText(value: unknown): string | undefined {
+  const result = text(value);
+  return result === '' ? undefined : result;
+}
+
+function numeric(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const parsed = Number(value);
+    return Number.isFinite(parsed) ? parsed : null;
+  }
+  return null;
+}
+
+/** First field present among the dialects' spellings (snake_case on one doc set, camelCase on the other). */
+function field(object: JsonObject, ...names: string[]): unknown {
+  for (const name of names) {
+    if (object[name] !== undefined && object[name] !== null) return object[name];
+  }
+  return undefined;
+}
+
+function objects(value: unknown): JsonObject[] {
+  return Array.isArray(value) ? value.filter(isJsonObject) : [];
+}
+
+function dataOf(body: JsonObject): JsonObject {
+  return isJsonObject(body.data) ? body.data : {};
+}
+
+function track(item: JsonObject): MusicTrack {
+  const result: MusicTrack = {
+    id: text(item.id),
+    audioUrl: text(field(item, 'audio_url', 'audioUrl')),
+    streamAudioUrl: text(field(item, 'stream_audio_url', 'streamAudioUrl')),
+    imageUrl: text(field(item, 'image_url', 'imageUrl')),
+    prompt: text(item.prompt),
+    modelName: text(field(item, 'model_name', 'modelName')),
+    title: text(item.title),
+    tags: text(item.tags),
+    createTime: text(field(item, 'createTime', 'create_time')),
+    duration: numeric(item.duration),
+  };
+  const sourceAudioUrl = optionalText(field(item, 'source_audio_url', 'sourceAudioUrl'));
+  const sourceStreamAudioUrl = optionalText(field(item, 'source_stream_audio_url', 'sourceStreamAudioUrl'));
+  const sourceImageUrl = optionalText(field(item, 'source_image_url', 'sourceImageUrl'));
+  if (sourceAudioUrl !== undefined) result.sourceAudioUrl = sourceAudioUrl;
+  if (sourceStreamAudioUrl !== undefined) result.sourceStreamAudioUrl = sourceStreamAudioUrl;
+  if (sourceImageUrl !== undefined) result.sourceImageUrl = sourceImageUrl;
+  return result;
+}
+
+function lyricsItem(item: JsonObject): LyricsItem {
+  const result: LyricsItem = { text: text(item.text), title: text(item.title), status: text(item.status) };
+  const error = optionalText(field(item, 'error_message', 'errorMessage'));
+  if (error !== undefined) result.error = error;
+  return result;
+}
+
+/** `instrumental_url` becomes `instrumental`, `backing_vocals_url` becomes `backingVocals`. */
+function stemName(key: string): string | undefined {
+  const match = /^(.+?)_?(?:url|Url)$/.exec(key);
+  if (match === null || match[1] === undefined) return undefined;
+  return match[1].replace(/_([a-z])/g, (_whole, letter: string) => letter.toUpperCase());
+}
+
+const SEPARATE_VOCAL_STEMS = new Set(['vocal', 'instrumental']);
+
+function stemsOf(data: JsonObject): { mode: 'separate_vocal' | 'split_stem'; stems: Stems; originUrl?: string } {
+  const info = field(data, 'vocal_removal_info', 'vocal_separation_info', 'vocalRemovalInfo', 'vocalSeparationInfo');
+  const stems: Stems = {};
+  let originUrl: string | undefined;
+  if (isJsonObject(info)) {
+    for (const [key, value] of Object.entries(info)) {
+      const name = stemName(key);
+      const url = optionalText(value);
+      if (name === undefined || url === undefined) continue;
+      if (name === 'origin') originUrl = url;
+      else stems[name] = url;
+    }
+  }
+  const split = Object.keys(stems).some((name) => !SEPARATE_VOCAL_STEMS.has(name));
+  const result: { mode: 'separate_vocal' | 'split_stem'; stems: Stems; originUrl?: string } = {
+    mode: split ? 'split_stem' : 'separate_vocal',
+    stems,
+  };
+  if (originUrl !== undefined) result.originUrl = originUrl;
+  return result;
+}
+
+function midiNote(note: JsonObject): MidiNote | undefined {
+  const pitch = numeric(note.pitch);
+  const start = numeric(note.start);
+  const end = numeric(note.end);
+  // A note without a position in time is unusable; dropping it keeps the rest of the file.
+  if (pitch === null || start === null || end === null) return undefined;
+  return { pitch, start, end, velocity: numeric(note.velocity) ?? 0 };
+}
+
+function instruments(data: JsonObject): MidiInstrument[] {
+  return objects(data.instruments).map((instrument) => ({
+    name: text(instrument.name),
+    notes: objects(instrument.notes)
+      .map(midiNote)
+      .filter((note): note is MidiNote => note !== undefined),
+  }));
+}
+
+function failureDetail(body: JsonObject, data: JsonObject): string | undefined {
+  return optionalText(field(data, 'error', 'errorMessage', 'error_message') ?? field(body, 'error'));
+}
+
+/** Builds the typed event for an accepted callback; the body has passed its family's schema. */
+export function toEvent(accepted: Accepted): CallbackEvent {
+  const { body, kind, stage } = accepted;
+  const base: BaseEvent = {
+    kind,
+    taskId: accepted.taskId,
+    stage,
+    code: accepted.code,
+    message: text(body.msg),
+    receivedAt: accepted.receivedAt,
+    key: accepted.key,
+    body,
+  };
+  const data = dataOf(body);
+  const expiresAt = new Date(accepted.receivedAt.getTime() + RETENTION_MS);
+
+  if (stage === 'error' || kind === 'unknown') {
+    const failure: FailureEvent = {
+      ...base,
+      stage: 'error',
+      reason: FAILURE_REASONS[accepted.code] ?? `Provider error ${accepted.code}`,
+      creditsRefunded: accepted.code === 531,
+    };
+    const detail = failureDetail(body, data);
+    if (detail !== undefined) failure.detail = detail;
+    return failure;
+  }
+
+  switch (kind) {
+    case 'music': {
+      const tracks = objects(data.data).map(track);
+      if (stage === 'complete') return { ...base, kind, stage, expiresAt, tracks };
+      return { ...base, kind, stage: stage === 'text' ? 'text' : 'first', expiresAt, tracks };
+    }
+    case 'lyrics':
+      return { ...base, kind, stage: 'complete', lyrics: objects(data.data).map(lyricsItem) };
+    case 'cover': {
+      const images = Array.isArray(data.images) ? data.images.filter((url): url is string => typeof url === 'string' && url !== '') : [];
+      return { ...base, kind, stage: 'final', expiresAt, images };
+    }
+    case 'wav':
+      return { ...base, kind, stage: 'final', expiresAt, wavUrl: text(field(data, 'audioWavUrl', 'audio_wav_url')) };
+    case 'stems':
+      return { ...base, kind, stage: 'final', expiresAt, ...stemsOf(data) };
+    case 'midi':
+      return { ...base, kind, stage: 'final', instruments: instruments(data) };
+    case 'video':
+      return { ...base, kind, stage: 'final', expiresAt, videoUrl: text(field(data, 'video_url', 'videoUrl')) };
+    case 'voice-phrase':
+      return {
+        ...base,
+        kind,
+        stage: 'final',
+        phrase: text(field(data, 'validateInfo', 'validate_info')),
+        status: text(data.status),
+      };
+    case 'voice':
+      return { ...base, kind, stage: 'final', voiceId: text(field(data, 'voiceId', 'voice_id')), status: text(data.status) };
+  }
+}
