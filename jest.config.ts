@@ -14,6 +14,8 @@ const config: Config = {
   // Sources import './x.js' (NodeNext resolution); under jest those resolve to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30_000,
+  // The second reporter only writes totals when $JEST_JSON_REPORT is set (.ci/run reads them).
+  reporters: ['default', '<rootDir>/.ci/jest-summary-reporter.cjs'],
 };
 
 export default config;
