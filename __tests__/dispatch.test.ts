@@ -6,7 +6,9 @@ import { ListenerError } from '../lib/errors.js';
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
+beforeAll(() => {
+  process.on('unhandledRejection', onUnhandled);
+});
 afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);

@@ -140,6 +140,10 @@ function editDistance(a: string, b: string): number {
 }
 
 function suggestion(name: string, known: readonly string[]): string {
+  // A shortened name ("tolerance" for "toleranceSeconds") is the likeliest slip, whatever the edit distance.
+  const lower = name.toLowerCase();
+  const extended = known.find((candidate) => candidate.toLowerCase().startsWith(lower) && lower.length >= 4);
+  if (extended !== undefined) return ` Did you mean \`${extended}\`?`;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
@@ -149,7 +153,7 @@ function suggestion(name: string, known: readonly string[]): string {
       bestDistance = distance;
     }
   }
-  const closeEnough = best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3));
+  const closeEnough = best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 2));
   return closeEnough ? ` Did you mean \`${best}\`?` : '';
 }
 
