@@ -113,7 +113,8 @@ export class Pipeline {
     const options = this.options;
     if (this.closing) return this.reject(503, 'shutting_down', 'The receiver is shutting down; retry later.');
 
-    if (options.tokens.length > 0 && options.secrets.length === 0) {
+    // With both configured, both are required: the token then guards the path and the signature the task.
+    if (options.tokens.length > 0) {
       if (incoming.token === undefined || !tokenMatches(incoming.token, options.tokens)) {
         return this.reject(401, 'invalid_token', 'The token query parameter is missing or wrong.');
       }
