@@ -4,7 +4,7 @@ import type { CallbackEvent, SunoEventMap, SunoEventName, SunoListener, Unrecogn
 import { Limiter } from './limiter.js';
 import type { Logger, ResolvedOptions } from './options.js';
 
-type AnyListener = (event: never) => void | Promise<void>;
+type AnyListener = (event: never) => unknown;
 type NotificationName = 'duplicate' | 'rejected' | 'error';
 
 /** Holds the listeners and runs them: accepted callbacks with retries, notifications once. */

@@ -196,7 +196,11 @@ export interface SunoEventMap {
 
 export type SunoEventName = keyof SunoEventMap;
 
-export type SunoListener<E extends SunoEventName> = (event: SunoEventMap[E]) => void | Promise<void>;
+/**
+ * A listener may be sync or async. A returned promise is awaited (and retried when it rejects); any other return value
+ * is ignored, so `(event) => save(event)` fits whatever `save` returns.
+ */
+export type SunoListener<E extends SunoEventName> = (event: SunoEventMap[E]) => unknown;
 
 /** Events whose listeners run with retries after an accepted callback; the rest are notifications. */
 export type DispatchedEventName = Exclude<SunoEventName, 'duplicate' | 'rejected' | 'error'>;

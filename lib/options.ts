@@ -28,42 +28,42 @@ export interface RetryOptions {
 export interface SunoCallbacksOptions {
   /**
    * The webhook HMAC key from the provider's dashboard. Several keys are accepted during a rotation.
-   * @example sunoCallbacks({ secret: [process.env.SUNO_KEY_NEW, process.env.SUNO_KEY_OLD] })
+   * @example sunoCallbacks({ secret: [newKey, oldKey] })
    */
-  secret?: string | readonly string[];
+  secret?: string | readonly string[] | undefined;
   /** Alternative to `secret`: a `token` query parameter you put in the `callBackUrl`. */
-  token?: string | readonly string[];
+  token?: string | readonly string[] | undefined;
   /** Accept callbacks with no authentication at all. Development only; warns once. @default false */
-  allowUnsigned?: boolean;
+  allowUnsigned?: boolean | undefined;
   /** Accepted clock difference, in seconds, for `X-Webhook-Timestamp` (both directions). @default 300 */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Where callbacks arrive; `${path}/:kind` gives a kind hint. @default '/suno/callback' */
-  path?: string;
+  path?: string | undefined;
   /** Where dedupe keys live. @default memoryStore() */
-  store?: DedupeStore;
+  store?: DedupeStore | undefined;
   /** How long an accepted callback blocks redeliveries of itself. @default 86_400 */
-  dedupeTtlSeconds?: number;
+  dedupeTtlSeconds?: number | undefined;
   /** Larger bodies get 413. MIDI bodies can be large. @default 5 * 1024 * 1024 */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Listener retries (p-retry). @default { retries: 3, minTimeout: 500, factor: 2 } */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /** Listeners running at once. @default 16 */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Accepted callbacks waiting or running before new ones get 503 `overloaded`. @default 1000 */
-  maxPending?: number;
+  maxPending?: number | undefined;
   /** Run listeners before answering, for hosts that freeze after the response (serverless). @default false */
-  processBeforeAck?: boolean;
+  processBeforeAck?: boolean | undefined;
   /** Library messages. @default console, with debug off */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** A store call slower than this counts as failed: the sender gets 503 and retries later. @default 5000 */
-  storeTimeoutMs?: number;
+  storeTimeoutMs?: number | undefined;
   /**
    * Durable stores only: a callback saved but not finished after this long is taken to belong to a dead process and
    * is dispatched again by `recover()`. Keep it above your slowest listener's total retry time. @default 600
    */
-  leaseSeconds?: number;
+  leaseSeconds?: number | undefined;
   /** Durable stores only: run `recover()` once when the middleware starts. @default true */
-  recoverOnStart?: boolean;
+  recoverOnStart?: boolean | undefined;
 }
 
 export interface ResolvedOptions {
@@ -246,7 +246,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (secrets.length === 0 && tokens.length === 0 && !allowUnsigned) {
     throw new TypeError(
       'sunoCallbacks() needs a way to authenticate callbacks: pass `secret` (the webhook HMAC key from your ' +
-        'provider dashboard), or `token` (a token query parameter in your callBackUrl). For local development only, ' +
+        'provider dashboard; is SUNO_WEBHOOK_SECRET set?), or `token` (a token query parameter in your callBackUrl). For local development only, ' +
         'pass `allowUnsigned: true`.',
     );
   }
