@@ -3,7 +3,8 @@ import type { CallbackEvent, UnrecognizedEvent } from './events.js';
 /** Stable machine-readable codes, one per error class; listed in the README. */
 export type SunoErrorCode =
   | 'ERR_SUNO_LISTENER'
-  | 'ERR_SUNO_STORE';
+  | 'ERR_SUNO_STORE'
+  | 'ERR_SUNO_DOWNLOAD';
 
 /** Base class of every error this package emits or throws (option errors excepted: those are `TypeError`s). */
 export class SunoCallbackError extends Error {

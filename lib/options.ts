@@ -1,3 +1,4 @@
+import { booleanOption, numberOption, received, rejectUnknown, RETRY_OPTION_NAMES } from './option-checks.js';
 import { assertStore, type DedupeStore } from './store.js';
 import { memoryStore } from './stores/memory.js';
 
@@ -114,74 +115,6 @@ const OPTION_NAMES = [
   'recoverOnStart',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
-const RETRY_OPTION_NAMES = ['retries', 'minTimeout', 'maxTimeout', 'factor', 'randomize', 'maxRetryTime'] as const;
-
-function received(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `a string`;
-  if (typeof value === 'number') return `the number ${value}`;
-  return typeof value;
-}
-
-function editDistance(a: string, b: string): number {
-  const left = a.toLowerCase();
-  const right = b.toLowerCase();
-  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= left.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= right.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (left[i - 1] === right[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[right.length] ?? Math.max(a.length, b.length);
-}
-
-function suggestion(name: string, known: readonly string[]): string {
-  // A shortened name ("tolerance" for "toleranceSeconds") is the likeliest slip, whatever the edit distance.
-  const lower = name.toLowerCase();
-  const extended = known.find((candidate) => candidate.toLowerCase().startsWith(lower) && lower.length >= 4);
-  if (extended !== undefined) return ` Did you mean \`${extended}\`?`;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const closeEnough = best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 2));
-  return closeEnough ? ` Did you mean \`${best}\`?` : '';
-}
-
-function rejectUnknown(prefix: string, object: object, known: readonly string[]): void {
-  for (const name of Object.keys(object)) {
-    if (!known.includes(name)) {
-      throw new TypeError(`Unknown option \`${prefix}${name}\`.${suggestion(name, known)}`);
-    }
-  }
-}
-
-function number(name: string, value: unknown, fallback: number, min: number, integer = true): number {
-  if (value === undefined) return fallback;
-  const valid = typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
-  if (!valid) {
-    throw new TypeError(
-      `\`${name}\` must be ${integer ? 'an integer' : 'a number'} of at least ${min}; received ${received(value)}.`,
-    );
-  }
-  return value;
-}
-
-function boolean(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`\`${name}\` must be true or false; received ${received(value)}.`);
-  return value;
-}
-
 function stringList(name: string, value: unknown): string[] {
   if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
@@ -211,13 +144,13 @@ function resolveRetry(value: unknown): ResolvedOptions['retry'] {
   rejectUnknown('retry.', value, RETRY_OPTION_NAMES);
   const retry = value as RetryOptions;
   const resolved: ResolvedOptions['retry'] = {
-    retries: number('retry.retries', retry.retries, defaults.retries, 0),
-    minTimeout: number('retry.minTimeout', retry.minTimeout, defaults.minTimeout, 0),
-    factor: number('retry.factor', retry.factor, defaults.factor, 1, false),
+    retries: numberOption('retry.retries', retry.retries, defaults.retries, 0),
+    minTimeout: numberOption('retry.minTimeout', retry.minTimeout, defaults.minTimeout, 0),
+    factor: numberOption('retry.factor', retry.factor, defaults.factor, 1, false),
   };
-  if (retry.maxTimeout !== undefined) resolved.maxTimeout = number('retry.maxTimeout', retry.maxTimeout, 0, 0);
-  if (retry.maxRetryTime !== undefined) resolved.maxRetryTime = number('retry.maxRetryTime', retry.maxRetryTime, 0, 0);
-  if (retry.randomize !== undefined) resolved.randomize = boolean('retry.randomize', retry.randomize, false);
+  if (retry.maxTimeout !== undefined) resolved.maxTimeout = numberOption('retry.maxTimeout', retry.maxTimeout, 0, 0);
+  if (retry.maxRetryTime !== undefined) resolved.maxRetryTime = numberOption('retry.maxRetryTime', retry.maxRetryTime, 0, 0);
+  if (retry.randomize !== undefined) resolved.randomize = booleanOption('retry.randomize', retry.randomize, false);
   return resolved;
 }
 
@@ -242,7 +175,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const raw = options as SunoCallbacksOptions;
   const secrets = stringList('secret', raw.secret);
   const tokens = stringList('token', raw.token);
-  const allowUnsigned = boolean('allowUnsigned', raw.allowUnsigned, false);
+  const allowUnsigned = booleanOption('allowUnsigned', raw.allowUnsigned, false);
   if (secrets.length === 0 && tokens.length === 0 && !allowUnsigned) {
     throw new TypeError(
       'sunoCallbacks() needs a way to authenticate callbacks: pass `secret` (the webhook HMAC key from your ' +
@@ -256,19 +189,19 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     secrets,
     tokens,
     allowUnsigned,
-    toleranceSeconds: number('toleranceSeconds', raw.toleranceSeconds, 300, 1),
+    toleranceSeconds: numberOption('toleranceSeconds', raw.toleranceSeconds, 300, 1),
     path: resolvePath(raw.path),
     store: raw.store ?? memoryStore(),
     ownsStore: raw.store === undefined,
-    dedupeTtlMs: number('dedupeTtlSeconds', raw.dedupeTtlSeconds, 86_400, 1) * 1000,
-    maxBodyBytes: number('maxBodyBytes', raw.maxBodyBytes, 5 * 1024 * 1024, 1),
+    dedupeTtlMs: numberOption('dedupeTtlSeconds', raw.dedupeTtlSeconds, 86_400, 1) * 1000,
+    maxBodyBytes: numberOption('maxBodyBytes', raw.maxBodyBytes, 5 * 1024 * 1024, 1),
     retry: resolveRetry(raw.retry),
-    concurrency: number('concurrency', raw.concurrency, 16, 1),
-    maxPending: number('maxPending', raw.maxPending, 1000, 1),
-    processBeforeAck: boolean('processBeforeAck', raw.processBeforeAck, false),
+    concurrency: numberOption('concurrency', raw.concurrency, 16, 1),
+    maxPending: numberOption('maxPending', raw.maxPending, 1000, 1),
+    processBeforeAck: booleanOption('processBeforeAck', raw.processBeforeAck, false),
     logger,
-    storeTimeoutMs: number('storeTimeoutMs', raw.storeTimeoutMs, 5000, 1),
-    leaseMs: number('leaseSeconds', raw.leaseSeconds, 600, 0, false) * 1000,
-    recoverOnStart: boolean('recoverOnStart', raw.recoverOnStart, true),
+    storeTimeoutMs: numberOption('storeTimeoutMs', raw.storeTimeoutMs, 5000, 1),
+    leaseMs: numberOption('leaseSeconds', raw.leaseSeconds, 600, 0, false) * 1000,
+    recoverOnStart: booleanOption('recoverOnStart', raw.recoverOnStart, true),
   };
 }
