@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createApp, post, until } from './helpers/app.js';
 import { fixture } from './helpers/fixtures.js';
 import { ListenerError } from '../lib/errors.js';
+import { failOnUnhandledRejections } from './helpers/unhandled.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledRejections();
 
 describe('acknowledge first', () => {
   it('answers at once while a listener awaits 5 s, and the listener still completes', async () => {

@@ -48,6 +48,11 @@ function consumed(req: IncomingMessage): boolean {
  * otherwise the raw stream is read here, never more than `limit` bytes, and never waited on once it has ended.
  */
 export function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Promise<IncomingBody | Answer> {
+  // Before the parser check: a parser with a larger limit of its own leaves a parsed object whose size is known only
+  // from this header, and `maxBodyBytes` holds whoever read the body.
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(tooLarge(limit));
+
   if (consumed(req)) {
     const parsed = req.body;
     if (Buffer.isBuffer(parsed)) return Promise.resolve(parsed.length > limit ? tooLarge(limit) : { type: 'bytes', bytes: parsed });
@@ -57,9 +62,6 @@ export function readBody(req: IncomingMessage & { body?: unknown }, limit: numbe
     if (parsed !== undefined) return Promise.resolve({ type: 'parsed', value: parsed });
     return Promise.resolve({ type: 'bytes', bytes: Buffer.alloc(0) });
   }
-
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(tooLarge(limit));
 
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -71,7 +73,9 @@ export function readBody(req: IncomingMessage & { body?: unknown }, limit: numbe
       req.off('close', onClose);
       resolve(result);
     };
-    const onData = (chunk: Buffer): void => {
+    const onData = (data: Buffer | string): void => {
+      // A middleware before us may have called req.setEncoding(): Buffer.concat would then throw inside 'end'.
+      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       size += chunk.length;
       if (size > limit) {
         chunks.length = 0;
@@ -90,5 +94,7 @@ export function readBody(req: IncomingMessage & { body?: unknown }, limit: numbe
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('close', onClose);
+    // A 'data' listener does not restart a stream that someone paused explicitly; without this we would wait forever.
+    req.resume();
   });
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkMediaType, readBody } from './body.js';
+import { isCallbackKind } from './classify.js';
 import type { SunoEventName, SunoListener } from './events.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
 import { DUPLICATE, Pipeline, RECEIVED, type Answer, type IncomingCallback } from './pipeline.js';
@@ -60,6 +61,21 @@ function queryToken(req: Request): string | undefined {
   return token ?? undefined;
 }
 
+const NO_HINT = { hint: undefined };
+
+/** `undefined` when the path is not ours; otherwise the `:kind` segment, if the path has one. */
+function matchRoute(path: string, basePath: string, prefix: string): { hint: string | undefined } | undefined {
+  if (path === basePath || path === prefix) return NO_HINT;
+  if (!path.startsWith(prefix)) return undefined;
+  const segment = path.endsWith('/') ? path.slice(prefix.length, -1) : path.slice(prefix.length);
+  if (segment.includes('/')) return undefined;
+  // `{path}//` has an empty segment: no hint, rather than an "unknown kind" warning about nothing.
+  if (segment === '') return NO_HINT;
+  // Mounted at the root, only known kinds are ours: `/health` and the rest of the app must still reach next().
+  if (basePath === '/' && !isCallbackKind(segment)) return undefined;
+  return { hint: segment };
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -106,18 +122,12 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   }
 
   const middleware = ((req: Request, res: ServerResponse, next: Next): void => {
-    const path = pathOf(req);
-    let kindHint: string | undefined;
-    if (path === basePath || path === prefix) {
-      kindHint = undefined;
-    } else if (path.startsWith(prefix) && path.indexOf('/', prefix.length) === -1) {
-      kindHint = path.slice(prefix.length);
-    } else if (path.startsWith(prefix) && path.endsWith('/') && path.indexOf('/', prefix.length) === path.length - 1) {
-      kindHint = path.slice(prefix.length, -1);
-    } else {
+    const route = matchRoute(pathOf(req), basePath, prefix);
+    if (route === undefined) {
       next();
       return;
     }
+    const kindHint = route.hint;
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       send(res, pipeline.rejectBeforeBody({

@@ -51,22 +51,32 @@ interface SavedCallback {
   body: JsonObject;
 }
 
-function tooDeep(root: unknown): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_DEPTH) return true;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+/**
+ * True when an object or array sits deeper than MAX_DEPTH inside `value` (itself at `depth`). The recursion stops at
+ * MAX_DEPTH, so it cannot overflow the stack. It allocates nothing: copying every object's values (Object.values)
+ * and stacking [value, depth] pairs took as long as JSON.parse itself on a 2 MB MIDI body.
+ */
+function tooDeep(value: object, depth = 1): boolean {
+  if (depth > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const child of value as unknown[]) {
+      if (typeof child === 'object' && child !== null && tooDeep(child, depth + 1)) return true;
     }
+    return false;
+  }
+  // JSON.parse makes plain objects with own properties only, which is all for...in sees on them.
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && tooDeep(child, depth + 1)) return true;
   }
   return false;
 }
 
 function parseBody(body: IncomingBody): { value: unknown } | { error: 'empty' | 'malformed' } {
   if (body.type === 'parsed') return { value: body.value };
-  const text = body.type === 'bytes' ? body.bytes.toString('utf8') : body.text;
+  const raw = body.type === 'bytes' ? body.bytes.toString('utf8') : body.text;
+  // RFC 8259 lets a parser ignore a byte order mark, and express.json() does: the raw path must agree.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (text.trim() === '') return { error: 'empty' };
   try {
     return { value: JSON.parse(text) };
@@ -200,7 +210,11 @@ export class Pipeline {
     const { store, dedupeTtlMs, leaseMs } = this.options;
     try {
       if (store.init !== undefined) await this.start();
-      const claimed = await this.withTimeout('claim', () => store.claim(accepted.key, dedupeTtlMs));
+      // A claim that times out may still land (a client resends it after reconnecting). Left in place it would hold
+      // the key with nobody processing it, and the sender's retry would be answered "duplicate": undo it.
+      const claimed = await this.withTimeout('claim', () => store.claim(accepted.key, dedupeTtlMs), (late) => {
+        if (late) void this.safely('release', () => store.release(accepted.key));
+      });
       if (!claimed) return 'duplicate';
     } catch (error) {
       this.dispatcher.notify('error', toStoreError('claim', error));
@@ -209,7 +223,10 @@ export class Pipeline {
     if (!isDurable(store)) return 'claimed';
     const saved: SavedCallback = { v: 1, hint: hint ?? null, receivedAt: accepted.receivedAt.getTime(), body: accepted.body };
     try {
-      await this.withTimeout('save', () => store.save(accepted.key, JSON.stringify(saved), leaseMs));
+      // Likewise a late save would leave a record that recover() dispatches after the retry was processed.
+      await this.withTimeout('save', () => store.save(accepted.key, JSON.stringify(saved), leaseMs), () => {
+        void this.safely('release', () => store.release(accepted.key));
+      });
       return 'claimed';
     } catch (error) {
       this.dispatcher.notify('error', toStoreError('save', error));
@@ -344,15 +361,16 @@ export class Pipeline {
   }
 
   /** Store calls may answer synchronously (the memory store) or not at all (a hung server): bound them. */
-  private withTimeout<T>(operation: string, call: () => T | Promise<T>): T | Promise<T> {
+  private withTimeout<T>(operation: string, call: () => T | Promise<T>, onLate?: (value: T) => void): T | Promise<T> {
     const result = call();
     if (!(result instanceof Promise)) return result;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.options.storeTimeoutMs} ms`)),
-        this.options.storeTimeoutMs,
-      );
+      timer = setTimeout(() => {
+        // The call may still reach the store after the sender was told to retry; `onLate` undoes it then.
+        if (onLate !== undefined) result.then(onLate, () => undefined);
+        reject(new Error(`no answer within ${this.options.storeTimeoutMs} ms`));
+      }, this.options.storeTimeoutMs);
     });
     return Promise.race([result, timeout])
       .catch((error: unknown) => {
