@@ -25,6 +25,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore & { r
   const now = options.now ?? Date.now;
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used key first.
   const expiries = new Map<string, number>();
+  // Eviction goes through one long-lived iterator. A fresh keys() iterator starts at the front of the Map's table and
+  // steps over every slot deleted since the table was last compacted: once the store is full, that made each claim
+  // cost tens of microseconds. A live iterator never passes a key without evicting it, and the spec makes it skip
+  // deleted keys and reach re-inserted ones at the end, so its next key is always the least recently used one.
+  let oldest = expiries.keys();
 
   return {
     get size() {
@@ -42,8 +47,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore & { r
       }
       expiries.set(key, current + ttlMs);
       if (expiries.size > maxEntries) {
-        const oldest = expiries.keys().next().value;
-        if (oldest !== undefined) expiries.delete(oldest);
+        let next = oldest.next();
+        // An iterator that reached the end stays finished, even after keys are added: start a new one.
+        if (next.done === true) {
+          oldest = expiries.keys();
+          next = oldest.next();
+        }
+        if (next.done !== true) expiries.delete(next.value);
       }
       return true;
     },
