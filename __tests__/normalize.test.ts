@@ -178,6 +178,18 @@ describe('bodies that cannot make an event', () => {
     expect(of('callback')).toHaveLength(0);
   });
 
+  it('a task id longer than 256 characters is refused, so every store can index the key', async () => {
+    const { app, of } = createApp();
+    const body = fixture('cover.success.json');
+    body.data.taskId = 'a'.repeat(257);
+    const response = await post(app, body);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: 'invalid_payload', message: expect.stringMatching(/256/) });
+    body.data.taskId = 'a'.repeat(256);
+    expect((await post(app, body)).body).toEqual({ status: 'received' });
+    await until(() => of('callback').length === 1);
+  });
+
   it('a body without a numeric code is refused with details', async () => {
     const { app } = createApp();
     const body = fixture('cover.success.json');

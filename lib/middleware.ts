@@ -160,11 +160,6 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   middleware.close = () => pipeline.close();
   middleware.recover = () => pipeline.recover();
 
-  if (resolved.recoverOnStart) {
-    // After the caller has had a chance to add listeners in the same tick.
-    setImmediate(() => {
-      pipeline.recover().catch((error: unknown) => logger.error('[suno-callbacks] recovery failed', error));
-    });
-  }
+  pipeline.scheduleRecovery(resolved.recoverOnStart);
   return middleware;
 }

@@ -38,6 +38,7 @@ export interface Receipt {
 /** Bodies nested deeper than this are refused: no documented callback comes close. */
 const MAX_DEPTH = 32;
 const RETRY_AFTER_SECONDS = '5';
+const MAX_TASK_ID_LENGTH = 256;
 const RECOVER_BATCH = 100;
 
 export const RECEIVED: Receipt = { answer: { status: 200, body: { status: 'received' } } };
@@ -97,6 +98,8 @@ export class Pipeline {
   private closing = false;
   private closed: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
+  private recovering: Promise<number> | undefined;
+  private recoveryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ResolvedOptions) {
     this.validators = compileValidators();
@@ -165,6 +168,10 @@ export class Pipeline {
     }
 
     const { kind, stage, taskId, failed } = classified;
+    // Provider task ids are 32 hex characters; a bound keeps keys within what every store can index.
+    if (taskId.length > MAX_TASK_ID_LENGTH) {
+      return this.reject(400, 'invalid_payload', `The task id is longer than ${MAX_TASK_ID_LENGTH} characters.`);
+    }
     if (kind !== undefined && !failed) {
       const details = this.validators[kind](body);
       if (details !== undefined) {
@@ -275,7 +282,30 @@ export class Pipeline {
    * Dispatches again every callback a durable store saved but never finished (its process died), once its lease has
    * run out. Resolves with how many were dispatched, after their listeners have run.
    */
-  async recover(): Promise<number> {
+  recover(): Promise<number> {
+    // One pass at a time: a periodic pass and a manual call share the same work.
+    this.recovering ??= this.recoverPass().finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
+  }
+
+  /**
+   * Recovers now (when asked) and then every half lease. A replacement process usually starts while the dead one's
+   * leases still run, so a single look at start would find nothing and leave those callbacks waiting.
+   */
+  scheduleRecovery(runNow: boolean): void {
+    if (!isDurable(this.options.store)) return;
+    const run = (): void => {
+      this.recover().catch((error: unknown) => this.options.logger.error('[suno-callbacks] recovery failed', error));
+    };
+    // setImmediate: after the caller has added its listeners in the same tick.
+    if (runNow) setImmediate(run);
+    this.recoveryTimer = setInterval(run, Math.max(1000, this.options.leaseMs / 2));
+    this.recoveryTimer.unref();
+  }
+
+  private async recoverPass(): Promise<number> {
     const store = this.options.store;
     if (!isDurable(store) || this.closing) return 0;
     await this.start();
@@ -327,6 +357,7 @@ export class Pipeline {
   /** Stops accepting, waits for running listeners, then closes a store the middleware created. Idempotent. */
   close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.recoveryTimer);
     this.closed ??= (async () => {
       if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       if (this.options.ownsStore) await this.safely('close', () => this.options.store.close?.());
