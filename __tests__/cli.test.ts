@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { fixtures } from '../lib/testing/builders.js';
 import { signCallback } from '../lib/testing/sign.js';
 import { memoryLogger, until } from './helpers/app.js';
 import { FIXTURES_DIR } from './helpers/fixtures.js';
+import { freePort } from './helpers/ports.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = `cli-test-${randomBytes(8).toString('hex')}`;
@@ -71,17 +71,6 @@ function cli(args: string[], options: { env?: Record<string, string>; secrets?: 
 
 function fromSource(args: string[], options: { env?: Record<string, string>; secrets?: string[] } = {}): Promise<Result> {
   return exec(process.execPath, ['--import', 'tsx', 'lib/cli.ts', ...args], options);
-}
-
-async function freePort(): Promise<number> {
-  const probe: Server = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  await once(probe, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 const taskId = () => randomBytes(16).toString('hex');
