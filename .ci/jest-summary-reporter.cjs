@@ -5,8 +5,8 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const target = process.env.JEST_JSON_REPORT;
     if (!target) return;
-    const { numPassedTests, numFailedTests, numPendingTests, numTotalTests, success } = results;
-    writeFileSync(target, JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, success }));
+    const { numPassedTests, numFailedTests, numPendingTests, numTotalTests } = results;
+    writeFileSync(target, JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests }));
   }
 }
 

@@ -15,17 +15,12 @@ import { colorEnabled } from '../lib/cli/output.js';
 import { fixtures } from '../lib/testing/builders.js';
 import { signCallback } from '../lib/testing/sign.js';
 import { memoryLogger, until } from './helpers/app.js';
-import { FIXTURES_DIR } from './helpers/fixtures.js';
+import { FIXTURES_DIR, signatureVectors } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = `cli-test-${randomBytes(8).toString('hex')}`;
-const vectors = JSON.parse(readFileSync(join(FIXTURES_DIR, 'signature-vectors.json'), 'utf8')) as Array<{
-  secret: string;
-  taskId: string;
-  timestamp: number;
-  headers: { 'X-Webhook-Timestamp': string; 'X-Webhook-Signature': string };
-}>;
+const vectors = signatureVectors;
 
 interface Result {
   code: number | null;

@@ -1,9 +1,7 @@
 import * as realCrypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { SignatureInput } from '../lib/signature.js';
-import { FIXTURES_DIR } from './helpers/fixtures.js';
+import { signatureVectors, type SignatureVector as Vector } from './helpers/fixtures.js';
 
 /**
  * Every call to `timingSafeEqual`, recorded by a pass-through wrapper around the real one. It is how the tests see the
@@ -22,15 +20,7 @@ jest.unstable_mockModule('node:crypto', () => ({
 const { checkSignature, computeSignature, signatureHeaders, tokenMatches, SIGNATURE_HEADER, TIMESTAMP_HEADER } =
   await import('../lib/signature.js');
 
-interface Vector {
-  secret: string;
-  taskId: string;
-  timestamp: number;
-  signedString: string;
-  headers: { 'X-Webhook-Timestamp': string; 'X-Webhook-Signature': string };
-}
-
-const vectors = JSON.parse(readFileSync(join(FIXTURES_DIR, 'signature-vectors.json'), 'utf8')) as Vector[];
+const vectors = signatureVectors;
 const named = vectors.map((vector) => [`${vector.taskId} signed with "${vector.secret}"`, vector] as const);
 
 /** The input a receiver builds from a vector's own delivery, `now` set to the moment it was signed. */

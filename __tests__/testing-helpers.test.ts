@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { findTaskId } from '../lib/classify.js';
@@ -8,17 +6,9 @@ import { computeSignature } from '../lib/signature.js';
 import { fixtures, type FixtureBodyMap } from '../lib/testing/builders.js';
 import { signCallback } from '../lib/testing/sign.js';
 import { createApp, SECRET, until } from './helpers/app.js';
-import { fixture, FIXTURES_DIR, fixtureIndex } from './helpers/fixtures.js';
+import { fixture, fixtureIndex, signatureVectors } from './helpers/fixtures.js';
 
-interface Vector {
-  secret: string;
-  taskId: string;
-  timestamp: number;
-  signedString: string;
-  headers: { 'X-Webhook-Timestamp': string; 'X-Webhook-Signature': string };
-}
-
-const vectors = JSON.parse(readFileSync(join(FIXTURES_DIR, 'signature-vectors.json'), 'utf8')) as Vector[];
+const vectors = signatureVectors;
 
 type Body = Record<string, any>;
 

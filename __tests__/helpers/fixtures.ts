@@ -19,3 +19,16 @@ export const fixtureIndex = JSON.parse(readFileSync(join(FIXTURES_DIR, 'index.js
 export function fixture(file: string): Record<string, any> {
   return JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8')) as Record<string, any>;
 }
+
+/** A signature computed independently of the project, which signing and verification must reproduce byte for byte. */
+export interface SignatureVector {
+  secret: string;
+  taskId: string;
+  timestamp: number;
+  signedString: string;
+  headers: { 'X-Webhook-Timestamp': string; 'X-Webhook-Signature': string };
+}
+
+export const signatureVectors = JSON.parse(
+  readFileSync(join(FIXTURES_DIR, 'signature-vectors.json'), 'utf8'),
+) as SignatureVector[];
