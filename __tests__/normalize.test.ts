@@ -190,12 +190,26 @@ describe('bodies that cannot make an event', () => {
     await until(() => of('callback').length === 1);
   });
 
-  it('a body without a numeric code is refused with details', async () => {
-    const { app } = createApp();
+  it('a body without a numeric code fits no family: acknowledged and reported as unrecognized, never dropped', async () => {
+    const { app, of } = createApp();
     const body = fixture('cover.success.json');
     body.code = 'OK';
     const response = await post(app, body);
-    expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ error: 'invalid_payload', details: ['/code must be an integer'] });
+    expect(response.body).toEqual({ status: 'received' });
+    await until(() => of('unrecognized').length === 1);
+    expect(of('unrecognized')[0]).toMatchObject({ taskId: '21aee3c3c2a01fa5e030b3799fa4dd56', body: { code: 'OK' } });
+    expect(of('unrecognized')[0]).not.toHaveProperty('code');
+    expect(of('callback')).toHaveLength(0);
+  });
+
+  it('voice bodies in snake_case are accepted like camelCase ones', async () => {
+    const voiceBody = fixture('voice.success.json');
+    voiceBody.data.voice_id = voiceBody.data.voiceId;
+    delete voiceBody.data.voiceId;
+    const phraseBody = fixture('voice-phrase.success.json');
+    phraseBody.data.validate_info = phraseBody.data.validateInfo;
+    delete phraseBody.data.validateInfo;
+    expect(await deliver(voiceBody)).toMatchObject({ kind: 'voice', voiceId: 'voice_xxx' });
+    expect(await deliver(phraseBody)).toMatchObject({ kind: 'voice-phrase', phrase: 'Please record this validation phrase clearly.' });
   });
 });

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { mapStore } from '../examples/custom-store.js';
-import type { DedupeStore, DurableStore, StoredCallback } from '../lib/store.js';
+import type { DedupeStore, StoredCallback } from '../lib/store.js';
+import { durableMapStore } from './helpers/durable-map-store.js';
 import { memoryStore } from '../lib/stores/memory.js';
 import { postgresStore } from '../lib/stores/postgres.js';
 import { redisStore } from '../lib/stores/redis.js';
@@ -59,39 +60,6 @@ afterAll(async () => {
     await pool.end();
   }
 });
-
-/** A correct durable store in memory, the base the broken variants below change one thing of. */
-function durableMapStore(): DurableStore {
-  const claims = new Map<string, number>();
-  const saved = new Map<string, { record: string; leaseUntil: number }>();
-  return {
-    claim(key, ttlMs) {
-      if ((claims.get(key) ?? 0) > Date.now()) return false;
-      claims.set(key, Date.now() + ttlMs);
-      return true;
-    },
-    release(key) {
-      claims.delete(key);
-      saved.delete(key);
-    },
-    save(key, record, leaseMs) {
-      saved.set(key, { record, leaseUntil: Date.now() + leaseMs });
-    },
-    finish(key) {
-      saved.delete(key);
-    },
-    reclaim(leaseMs, limit) {
-      const taken: StoredCallback[] = [];
-      for (const [key, entry] of saved) {
-        if (taken.length >= limit) break;
-        if (entry.leaseUntil > Date.now()) continue;
-        entry.leaseUntil = Date.now() + leaseMs;
-        taken.push({ key, record: entry.record });
-      }
-      return taken;
-    },
-  };
-}
 
 testStore('an in-memory durable store (the base of the broken stores below)', durableMapStore);
 

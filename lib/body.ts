@@ -38,6 +38,14 @@ function tooLarge(limit: number): Answer {
   };
 }
 
+function serialisedBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch {
+    return 0;
+  }
+}
+
 /** A stream nobody can read any more: a parser already took it, or the client went away. */
 function consumed(req: IncomingMessage): boolean {
   return req.readableEnded || req.destroyed || (req.complete && !req.readable);
@@ -59,7 +67,11 @@ export function readBody(req: IncomingMessage & { body?: unknown }, limit: numbe
     if (typeof parsed === 'string') {
       return Promise.resolve(Buffer.byteLength(parsed) > limit ? tooLarge(limit) : { type: 'text', text: parsed });
     }
-    if (parsed !== undefined) return Promise.resolve({ type: 'parsed', value: parsed });
+    if (parsed !== undefined) {
+      // A chunked body declares no length: measure what the parser made of it instead (rare, so the cost is fine).
+      if (!Number.isFinite(declared) && serialisedBytes(parsed) > limit) return Promise.resolve(tooLarge(limit));
+      return Promise.resolve({ type: 'parsed', value: parsed });
+    }
     return Promise.resolve({ type: 'bytes', bytes: Buffer.alloc(0) });
   }
 

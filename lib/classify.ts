@@ -23,7 +23,8 @@ export interface Classification {
   kind: CallbackKind | undefined;
   stage: CallbackStage;
   taskId: string;
-  code: number;
+  /** `undefined` when the body has no usable `code`: such a body fits no family and is reported as unrecognized. */
+  code: number | undefined;
   failed: boolean;
 }
 
@@ -125,17 +126,15 @@ function stageOf(kind: CallbackKind | undefined, body: JsonObject, failed: boole
 }
 
 /**
- * Kind, stage and task id of a body. `undefined` when the body lacks a task id or a usable `code`:
- * the caller answers 400 for those, since no event (and no dedupe key) can be built.
+ * Kind, stage and task id of a body; `{ missing: 'task_id' }` when it has no task id, since no dedupe key can be
+ * built then (the caller answers 400).
  */
-export function classify(
-  body: JsonObject,
-  hint: CallbackKind | undefined,
-): Classification | { missing: 'task_id' | 'code' } {
+export function classify(body: JsonObject, hint: CallbackKind | undefined): Classification | { missing: 'task_id' } {
   const taskId = findTaskId(body);
   if (taskId === undefined) return { missing: 'task_id' };
   const code = readCode(body);
-  if (code === undefined) return { missing: 'code' };
+  // Without a code, success cannot be told from failure: no family fits, whatever the path says.
+  if (code === undefined) return { kind: undefined, stage: 'final', taskId, code, failed: false };
   const data = isJsonObject(body.data) ? body.data : undefined;
   const failed = code !== 200 || data?.callbackType === 'error';
   const kind = hint ?? detectKind(body, failed);

@@ -3,9 +3,10 @@ import { checkMediaType, readBody } from './body.js';
 import { isCallbackKind } from './classify.js';
 import type { SunoEventName, SunoListener } from './events.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
 import { DUPLICATE, Pipeline, RECEIVED, type Answer, type IncomingCallback } from './pipeline.js';
 
-type Request = IncomingMessage & { body?: unknown; path?: string; query?: unknown };
+type Request = IncomingMessage & { body?: unknown; path?: string };
 type Next = (error?: unknown) => void;
 
 /** The middleware, with the methods that wire listeners and stop it. */
@@ -112,13 +113,18 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
     const incoming: IncomingCallback = {
       body,
       kindHint,
-      timestamp: header(req, 'x-webhook-timestamp'),
-      signature: header(req, 'x-webhook-signature'),
+      timestamp: header(req, TIMESTAMP_HEADER),
+      signature: header(req, SIGNATURE_HEADER),
       token: queryToken(req),
     };
     const receipt = await pipeline.receive(incoming);
-    send(res, receipt.answer);
-    receipt.dispatch?.();
+    try {
+      send(res, receipt.answer);
+    } finally {
+      // The callback is recorded: its listeners run even if the answer could not be written (another middleware
+      // already answered, the socket closed), or it would be held as seen and never processed.
+      receipt.dispatch?.();
+    }
   }
 
   const middleware = ((req: Request, res: ServerResponse, next: Next): void => {
@@ -140,7 +146,8 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
       // Reached only by a bug: answer something the sender retries, and keep the process alive.
       logger.error('[suno-callbacks] unexpected error while receiving a callback', error);
       if (!res.headersSent) {
-        send(res, { status: 503, body: { error: 'overloaded', message: 'Try again later.' }, headers: { 'Retry-After': '5' } });
+        const internal = { error: 'internal_error', message: 'The receiver failed unexpectedly; retry later.' };
+        send(res, pipeline.rejectBeforeBody({ status: 503, body: internal, headers: { 'Retry-After': '5' } }).answer);
       }
     });
   }) as SunoCallbacks;

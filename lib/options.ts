@@ -201,7 +201,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     processBeforeAck: booleanOption('processBeforeAck', raw.processBeforeAck, false),
     logger,
     storeTimeoutMs: numberOption('storeTimeoutMs', raw.storeTimeoutMs, 5000, 1),
-    leaseMs: numberOption('leaseSeconds', raw.leaseSeconds, 600, 0, false) * 1000,
+    // A lease of 0 would hand every live callback to recovery at once.
+    leaseMs: numberOption('leaseSeconds', raw.leaseSeconds, 600, 1, false) * 1000,
     recoverOnStart: booleanOption('recoverOnStart', raw.recoverOnStart, true),
   };
 }

@@ -99,6 +99,8 @@ export class Pipeline {
   private closed: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
   private recovering: Promise<number> | undefined;
+  /** Keys whose listeners run in this process: recovery must not start them a second time. */
+  private readonly active = new Set<string>();
   private recoveryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ResolvedOptions) {
@@ -144,16 +146,10 @@ export class Pipeline {
     if (!isJsonObject(body)) return this.reject(400, 'invalid_payload', 'The body must be a JSON object.');
     if (tooDeep(body)) return this.reject(400, 'invalid_payload', `The body is nested deeper than ${MAX_DEPTH} levels.`);
 
-    let hint: CallbackKind | undefined;
-    if (incoming.kindHint !== undefined) {
-      if (isCallbackKind(incoming.kindHint)) hint = incoming.kindHint;
-      else options.logger.warn(`[suno-callbacks] ignoring unknown kind "${incoming.kindHint.slice(0, 40)}" in the path`);
-    }
+    const hint = incoming.kindHint !== undefined && isCallbackKind(incoming.kindHint) ? incoming.kindHint : undefined;
     const classified = classify(body, hint);
     if ('missing' in classified) {
-      return classified.missing === 'task_id'
-        ? this.reject(400, 'missing_task_id', 'No task id in data.task_id, data.taskId, taskId or task_id.')
-        : this.reject(400, 'invalid_payload', 'The body has no numeric `code`.', ['/code must be an integer']);
+      return this.reject(400, 'missing_task_id', 'No task id in data.task_id, data.taskId, taskId or task_id.');
     }
 
     if (options.secrets.length > 0) {
@@ -167,6 +163,10 @@ export class Pipeline {
       if (!check.ok) return this.reject(401, check.error, check.message);
     }
 
+    // Warned only for authentic callbacks, so that strangers cannot fill the log.
+    if (incoming.kindHint !== undefined && hint === undefined) {
+      options.logger.warn(`[suno-callbacks] ignoring unknown kind "${incoming.kindHint.slice(0, 40)}" in the path`);
+    }
     const { kind, stage, taskId, failed } = classified;
     // Provider task ids are 32 hex characters; a bound keeps keys within what every store can index.
     if (taskId.length > MAX_TASK_ID_LENGTH) {
@@ -194,16 +194,25 @@ export class Pipeline {
     // Unrecognized bodies have no family to fail in; a failure of unknown family is still a failure.
     const recognized = kind !== undefined || failed;
 
+    // The slot is taken before the first await: close() and maxPending must count a callback from the moment it is
+    // being recorded, or close() could resolve (and the owned store close) under a callback about to be accepted.
+    this.pending += 1;
     const stored = await this.record(accepted, hint);
-    if (stored === 'unavailable') {
-      return this.reject(503, 'store_unavailable', 'The dedupe store is unavailable; retry later.');
-    }
-    if (stored === 'duplicate') {
+    if (stored !== 'claimed') {
+      this.settle();
+      if (stored === 'unavailable') {
+        return this.reject(503, 'store_unavailable', 'The dedupe store is unavailable; retry later.');
+      }
+      if (options.processBeforeAck && this.active.has(accepted.key)) {
+        // The first delivery's listeners are still running and may yet fail (500, key released). Answering this one
+        // "duplicate" would end the provider's retries for a callback that then never succeeds.
+        return this.reject(503, 'in_progress', 'This callback is being processed; retry later.');
+      }
       this.dispatcher.notify('duplicate', { key: accepted.key, kind: accepted.kind, taskId, stage, receivedAt: accepted.receivedAt });
       return DUPLICATE;
     }
 
-    this.pending += 1;
+    this.active.add(accepted.key);
     if (options.processBeforeAck) {
       const succeeded = await this.process(accepted, recognized);
       if (!succeeded) return this.reject(500, 'handler_failed', 'A listener failed; the callback can be redelivered.');
@@ -254,11 +263,11 @@ export class Pipeline {
         const event: UnrecognizedEvent = {
           kind: 'unknown',
           taskId: accepted.taskId,
-          code: accepted.code,
           receivedAt: accepted.receivedAt,
           key: accepted.key,
           body: accepted.body,
         };
+        if (accepted.code !== undefined) event.code = accepted.code;
         failures = await this.dispatcher.run(event, ['unrecognized' satisfies SunoEventName]);
       }
       const store = this.options.store;
@@ -273,9 +282,14 @@ export class Pipeline {
       this.options.logger.error(`[suno-callbacks] unexpected failure while dispatching ${accepted.key}`, error);
       return false;
     } finally {
-      this.pending -= 1;
-      if (this.pending === 0) this.wakeIdleWaiters();
+      this.active.delete(accepted.key);
+      this.settle();
     }
+  }
+
+  private settle(): void {
+    this.pending -= 1;
+    if (this.pending === 0) this.wakeIdleWaiters();
   }
 
   /**
@@ -311,17 +325,22 @@ export class Pipeline {
     await this.start();
     let total = 0;
     const runs: Array<Promise<boolean>> = [];
-    for (;;) {
+    // A backlog is taken a batch at a time and only while there is room: what is left keeps its lease untouched and
+    // waits for the next pass, rather than filling memory past maxPending.
+    while (!this.closing && this.pending < this.options.maxPending) {
       const batch = await this.withTimeout('reclaim', () => store.reclaim(this.options.leaseMs, RECOVER_BATCH));
       for (const { key, record } of batch) {
-        const accepted = this.revive(key, record);
-        if (accepted === undefined) {
+        // Its lease ran out while this very process still runs its listeners (a long queue, a slow listener).
+        if (this.active.has(key)) continue;
+        const revived = this.revive(key, record);
+        if (revived === undefined) {
           await this.safely('release', () => store.release(key));
           continue;
         }
         total += 1;
         this.pending += 1;
-        runs.push(this.process(accepted.accepted, accepted.recognized));
+        this.active.add(key);
+        runs.push(this.process(revived.accepted, revived.recognized));
       }
       if (batch.length < RECOVER_BATCH) break;
     }
@@ -334,7 +353,7 @@ export class Pipeline {
     try {
       const saved = JSON.parse(record) as SavedCallback;
       const classified = classify(saved.body, saved.hint ?? undefined);
-      if ('missing' in classified) throw new Error('the saved body has no task id or code');
+      if ('missing' in classified) throw new Error('the saved body has no task id');
       const kind = classified.kind ?? 'unknown';
       return {
         accepted: {
@@ -359,6 +378,8 @@ export class Pipeline {
     this.closing = true;
     clearInterval(this.recoveryTimer);
     this.closed ??= (async () => {
+      // A recovery pass may be between taking records and starting them: let it start them, so they are waited for.
+      await this.recovering?.catch(() => undefined);
       if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       if (this.options.ownsStore) await this.safely('close', () => this.options.store.close?.());
     })();

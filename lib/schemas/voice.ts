@@ -1,7 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 
 export interface VoiceBody {
-  data: { voiceId: string; status?: string | number };
+  data: { voiceId?: string; voice_id?: string; status?: string | number };
 }
 
 export const voiceSchema: JSONSchemaType<VoiceBody> = {
@@ -10,9 +10,15 @@ export const voiceSchema: JSONSchemaType<VoiceBody> = {
   properties: {
     data: {
       type: 'object',
-      required: ['voiceId'],
+      required: [],
+      // Classification accepts either spelling, so validation must too: a refused authentic callback is lost.
+      anyOf: [
+        { required: ['voiceId'], properties: { voiceId: { type: 'string', minLength: 1 } } },
+        { required: ['voice_id'], properties: { voice_id: { type: 'string', minLength: 1 } } },
+      ],
       properties: {
-        voiceId: { type: 'string', minLength: 1 },
+        voiceId: { type: 'string', nullable: true },
+        voice_id: { type: 'string', nullable: true },
         status: { type: ['string', 'number'], nullable: true },
       },
     },
