@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { assetsOf, safeSegment, type Asset } from '../lib/download.js';
+import { assetsOf, type Asset } from '../lib/download.js';
+import { safeSegment } from '../lib/download/file-names.js';
 import type { CallbackKind, CallbackStage } from '../lib/classify.js';
 import type { CallbackEvent } from '../lib/events.js';
 import { toEvent } from '../lib/normalize.js';

@@ -9,4 +9,3 @@ export { DownloadError, DownloadsFailedError } from './download/errors.js';
 export type { DownloadFailureReason } from './download/errors.js';
 export type { DownloadOptions, DownloadProgress } from './download/options.js';
 export type { ResolvedAddress, ResolveHost } from './download/address-guard.js';
-export { safeSegment } from './download/file-names.js';

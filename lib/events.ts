@@ -202,30 +202,10 @@ export type SunoEventName = keyof SunoEventMap;
  */
 export type SunoListener<E extends SunoEventName> = (event: SunoEventMap[E]) => unknown;
 
-/** Events whose listeners run with retries after an accepted callback; the rest are notifications. */
-export type DispatchedEventName = Exclude<SunoEventName, 'duplicate' | 'rejected' | 'error'>;
-
-export const EVENT_NAMES: readonly SunoEventName[] = [
-  'music-progress',
-  'music-ready',
-  'lyrics-ready',
-  'cover-ready',
-  'wav-ready',
-  'stems-ready',
-  'midi-ready',
-  'video-ready',
-  'voice-phrase-ready',
-  'voice-ready',
-  'failure',
-  'callback',
-  'unrecognized',
-  'duplicate',
-  'rejected',
-  'error',
-];
-
 /** The event name an accepted callback fires, besides `callback`. */
-export function eventNameOf(event: CallbackEvent): Exclude<DispatchedEventName, 'callback' | 'unrecognized'> {
+export function eventNameOf(
+  event: CallbackEvent,
+): Exclude<SunoEventName, 'callback' | 'unrecognized' | 'duplicate' | 'rejected' | 'error'> {
   if (event.stage === 'error') return 'failure';
   switch (event.kind) {
     case 'music':

@@ -1,3 +1,5 @@
+import { received } from './option-checks.js';
+
 /**
  * Where dedupe keys live. The one required operation is an atomic claim; everything else is optional.
  * Methods may answer synchronously or with a Promise.
@@ -40,7 +42,7 @@ const DURABLE_METHODS = ['save', 'finish', 'reclaim'] as const;
 /** Checks a store's shape once, in the factory, naming what is missing. */
 export function assertStore(store: unknown): asserts store is DedupeStore {
   if (typeof store !== 'object' || store === null) {
-    throw new TypeError(`\`store\` must be an object with claim() and release(); received ${describe(store)}.`);
+    throw new TypeError(`\`store\` must be an object with claim() and release(); received ${received(store)}.`);
   }
   const candidate = store as Record<string, unknown>;
   for (const method of ['claim', 'release'] as const) {
@@ -50,7 +52,7 @@ export function assertStore(store: unknown): asserts store is DedupeStore {
   }
   for (const method of ['init', 'close', ...DURABLE_METHODS]) {
     if (candidate[method] !== undefined && typeof candidate[method] !== 'function') {
-      throw new TypeError(`\`store.${method}\` must be a function when present; received ${describe(candidate[method])}.`);
+      throw new TypeError(`\`store.${method}\` must be a function when present; received ${received(candidate[method])}.`);
     }
   }
   const durable = DURABLE_METHODS.filter((method) => typeof candidate[method] === 'function');
@@ -65,10 +67,4 @@ export function assertStore(store: unknown): asserts store is DedupeStore {
 
 export function isDurable(store: DedupeStore): store is DurableStore {
   return typeof store.save === 'function' && typeof store.finish === 'function' && typeof store.reclaim === 'function';
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
 }

@@ -88,7 +88,8 @@ function parseUrl(text: string): URL {
     url = new URL(text);
   } catch {
     throw new UsageError(
-      `--url must be an absolute URL such as http://localhost:3000/suno/callback; got "${text.slice(0, 80)}"`,
+      // The text is not repeated: a mistyped URL may still carry a ?token=.
+      '--url must be an absolute URL such as http://localhost:3000/suno/callback',
       'send',
     );
   }
