@@ -47,6 +47,22 @@ describe('downloadListener(options) on the middleware', () => {
     await suno.close();
   });
 
+  it('the `downloads` option wires the same listener into the middleware', async () => {
+    const done: DownloadedFile[][] = [];
+    const { app, suno } = createApp({
+      downloads: { dir: folder.dir, ...FAST, onDownloaded: (files) => void done.push(files) },
+    });
+    const body = coverBody(['/one.png', '/two.png']);
+    expect((await post(app, body)).body).toEqual({ status: 'received' });
+    await until(() => done.length === 1);
+    expect(done[0]?.map((file) => file.size)).toEqual([image.length, image.length]);
+    await suno.close();
+  });
+
+  it('a wrong `downloads` option fails the factory with a TypeError naming it', () => {
+    expect(() => createApp({ downloads: { dir: folder.dir, maxByte: 10 } as never })).toThrow(/Unknown option `maxByte`\. Did you mean `maxBytes`\?/);
+  });
+
   it('throws on a failed download, so the middleware retries and then emits `error` with the DownloadsFailedError', async () => {
     const { app, suno, of } = createApp({ retry: { retries: 1, minTimeout: 10 } });
     suno.on('callback', downloadListener({ dir: folder.dir, ...FAST, retry: { retries: 0 } }));
