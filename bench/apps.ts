@@ -1,0 +1,226 @@
+/**
+ * The servers under test, one Express 5 app per kind. Each runs alone in its own child process (see server.ts), so
+ * the load generator never shares its event loop.
+ */
+import { Webhooks, createNodeMiddleware } from '@octokit/webhooks';
+import express, { type Express } from 'express';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { SunoEventName } from '../lib/events.js';
+import { memoryStore, sunoCallbacks, type SunoCallbacks, type SunoCallbacksOptions } from '../lib/index.js';
+import { postgresStore } from '../lib/stores/postgres.js';
+import { redisStore } from '../lib/stores/redis.js';
+import { BENCH_SECRET } from './config.js';
+
+export const SERVER_KINDS = [
+  'baseline',
+  'ceiling',
+  'octokit',
+  'suno-memory',
+  'suno-redis',
+  'suno-postgres',
+  'suno-slow',
+  'suno-midi',
+] as const;
+
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+export function isServerKind(value: string | undefined): value is ServerKind {
+  return (SERVER_KINDS as readonly string[]).includes(value ?? '');
+}
+
+/** What a server reports when it stops: anything that would make its figures a lie. */
+export interface ServerStats {
+  /** Callbacks the middleware refused (4xx or 503), counted from its `rejected` event. */
+  rejected: number;
+  /** `error` events: a store that failed, or a listener that failed every attempt. */
+  errors: number;
+  /** Most listeners running at the same moment (scenario 7). */
+  peakListeners: number;
+  /** Highest `suno.inFlight` seen by a listener (scenario 7): accepted callbacks not yet finished. */
+  peakInFlight: number;
+}
+
+export interface BuiltApp {
+  app: Express;
+  stats(): ServerStats;
+  close(): Promise<void>;
+}
+
+export interface AppHooks {
+  /** Sends a message to the parent process (the MIDI scenario reports when its listener ran). */
+  notify(message: Record<string, unknown>): void;
+}
+
+/** Every event an accepted callback can fire (the family's own event, or `failure`, or `unrecognized`). */
+const ACCEPTED_EVENTS = [
+  'music-progress',
+  'music-ready',
+  'lyrics-ready',
+  'cover-ready',
+  'wav-ready',
+  'stems-ready',
+  'midi-ready',
+  'video-ready',
+  'voice-phrase-ready',
+  'voice-ready',
+  'failure',
+  'unrecognized',
+  'callback',
+] as const satisfies readonly SunoEventName[];
+
+const RECEIVED_TEXT = JSON.stringify({ status: 'received' });
+/** memoryStore()'s default `maxEntries`. */
+const MEMORY_STORE_DEFAULT_BOUND = 100_000;
+
+/** The handler the provider's docs show: express.json() and a route that answers `{ status: 'received' }`. */
+function baseline(): Express {
+  const app = express();
+  app.use(express.json());
+  app.post('/suno/callback', (_req, res) => {
+    res.status(200).json({ status: 'received' });
+  });
+  return app;
+}
+
+/** The fastest an Express app can accept a JSON callback: one app.use that reads, parses and answers. */
+function ceiling(): Express {
+  const app = express();
+  app.use((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': RECEIVED_TEXT.length });
+      res.end(RECEIVED_TEXT);
+    });
+  });
+  return app;
+}
+
+/** The peer: GitHub's own webhook receiver, verifying the HMAC of every body. */
+function octokit(): Express {
+  const webhooks = new Webhooks({ secret: BENCH_SECRET });
+  webhooks.on('push', () => undefined);
+  const app = express();
+  app.use(createNodeMiddleware(webhooks, { path: '/api/github/webhooks' }));
+  return app;
+}
+
+function counters(suno: SunoCallbacks): ServerStats {
+  const stats: ServerStats = { rejected: 0, errors: 0, peakListeners: 0, peakInFlight: 0 };
+  suno.on('rejected', () => {
+    stats.rejected += 1;
+  });
+  suno.on('error', () => {
+    stats.errors += 1;
+  });
+  return stats;
+}
+
+function sunoApp(options: SunoCallbacksOptions, extraClose?: () => Promise<void>): BuiltApp & { suno: SunoCallbacks; counts: ServerStats } {
+  const suno = sunoCallbacks({ secret: BENCH_SECRET, ...options });
+  const counts = counters(suno);
+  const app = express();
+  app.use(suno);
+  return {
+    app,
+    suno,
+    counts,
+    stats: () => counts,
+    close: async () => {
+      await suno.close();
+      await extraClose?.();
+    },
+  };
+}
+
+export async function buildApp(kind: ServerKind, hooks: AppHooks): Promise<BuiltApp> {
+  const idle: Pick<BuiltApp, 'stats' | 'close'> = {
+    stats: () => ({ rejected: 0, errors: 0, peakListeners: 0, peakInFlight: 0 }),
+    close: () => Promise.resolve(),
+  };
+  switch (kind) {
+    case 'baseline':
+      return { app: baseline(), ...idle };
+    case 'ceiling':
+      return { app: ceiling(), ...idle };
+    case 'octokit':
+      return { app: octokit(), ...idle };
+    case 'suno-memory': {
+      // The default store, already full, as in a server that has been up a while: every claim also evicts.
+      const store = memoryStore();
+      for (let i = 0; i < MEMORY_STORE_DEFAULT_BOUND; i += 1) store.claim(`prefill:${i}`, 86_400_000);
+      const built = sunoApp({ store });
+      // The catch-all listener a typical app has: dispatch (p-retry, limiter, normalising) is part of the cost.
+      built.suno.on('callback', () => undefined);
+      return built;
+    }
+    case 'suno-redis':
+    case 'suno-postgres':
+      return buildStoreApp(kind);
+    case 'suno-slow': {
+      // Little's law: 1,000 callbacks/s x 100 ms = about 100 callbacks in flight, each running two listeners (its
+      // own event and `callback`), so about 200 listeners at once. Both bounds sit well above that: a 503 here would
+      // be the benchmark's fault, not the load's.
+      const built = sunoApp({ concurrency: 1000, maxPending: 2000 });
+      let running = 0;
+      const slow = async (): Promise<void> => {
+        running += 1;
+        built.counts.peakListeners = Math.max(built.counts.peakListeners, running);
+        built.counts.peakInFlight = Math.max(built.counts.peakInFlight, built.suno.inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        running -= 1;
+      };
+      for (const name of ACCEPTED_EVENTS) built.suno.on(name, slow);
+      return built;
+    }
+    case 'suno-midi': {
+      const built = sunoApp({});
+      built.suno.on('midi-ready', (event) => {
+        const notes = event.instruments.reduce((sum, instrument) => sum + instrument.notes.length, 0);
+        hooks.notify({ type: 'midi-ready', taskId: event.taskId, notes });
+      });
+      return built;
+    }
+  }
+}
+
+/**
+ * Scenarios 5 and 6: the shared stores with the clients users pass them (an ioredis client, a pg Pool with its
+ * defaults). Each run writes under its own key prefix or table, and removes them when it stops.
+ */
+async function buildStoreApp(kind: 'suno-redis' | 'suno-postgres'): Promise<BuiltApp> {
+  const suffix = randomBytes(4).toString('hex');
+  // An hour is plenty for a benchmark and lets Redis forget the keys even if the clean-up never runs.
+  const dedupeTtlSeconds = 3600;
+  if (kind === 'suno-redis') {
+    const client = new Redis({ host: '127.0.0.1', port: 6379 });
+    const prefix = `suno-bench-${suffix}:`;
+    const built = sunoApp({ store: redisStore({ client, prefix }), dedupeTtlSeconds }, async () => {
+      for (let cursor = '0'; ; ) {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await client.unlink(...keys);
+        cursor = next;
+        if (cursor === '0') break;
+      }
+      await client.quit();
+    });
+    built.suno.on('callback', () => undefined);
+    return built;
+  }
+  const pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'root', database: 'test' });
+  const table = `suno_bench_${suffix}`;
+  const built = sunoApp({ store: postgresStore({ pool, table }), dedupeTtlSeconds }, async () => {
+    await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+    await pool.end();
+  });
+  built.suno.on('callback', () => undefined);
+  return built;
+}
