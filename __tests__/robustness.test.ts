@@ -172,3 +172,79 @@ describe('bodies read by a parser first', () => {
     await suno.close();
   });
 });
+
+describe('claimAndSave(): one store round trip before the answer', () => {
+  /** The in-memory durable store, counting the calls the pipeline makes before it answers. */
+  function countingStore() {
+    const inner = durableMapStore();
+    const calls = { claim: 0, save: 0, claimAndSave: 0 };
+    const store: typeof inner = {
+      ...inner,
+      claim: (key, ttlMs) => ((calls.claim += 1), inner.claim(key, ttlMs)),
+      save: (key, record, leaseMs) => ((calls.save += 1), inner.save(key, record, leaseMs)),
+      claimAndSave: (key, ttlMs, record, leaseMs) => ((calls.claimAndSave += 1), inner.claimAndSave(key, ttlMs, record, leaseMs)),
+    };
+    return { store, calls };
+  }
+
+  it('calls claimAndSave() once instead of claim() and save(), and a redelivery is still a duplicate', async () => {
+    const { store, calls } = countingStore();
+    const { app, suno, of } = createApp({ store });
+    const body = fixture('cover.success.json');
+    expect((await post(app, body)).body).toEqual({ status: 'received' });
+    expect(calls).toEqual({ claim: 0, save: 0, claimAndSave: 1 });
+    await until(() => of('cover-ready').length === 1);
+    expect((await post(app, body)).body).toEqual({ status: 'duplicate' });
+    expect(calls).toEqual({ claim: 0, save: 0, claimAndSave: 2 });
+    expect(of('cover-ready')).toHaveLength(1);
+    await suno.close();
+  });
+
+  it('saves a record that recovery dispatches after a crash', async () => {
+    const { store } = countingStore();
+    const doomed = createApp({ store, leaseSeconds: 1, recoverOnStart: false });
+    // The listener never ends: the process "dies" before finish().
+    doomed.suno.on('cover-ready', () => new Promise<void>(() => undefined));
+    expect((await post(doomed.app, fixture('cover.success.json'))).body).toEqual({ status: 'received' });
+    await sleep(1100);
+    const fresh = sunoCallbacks({ secret: 'unused', store, leaseSeconds: 1, recoverOnStart: false, logger: doomed.logger });
+    const recovered: string[] = [];
+    fresh.on('cover-ready', (event) => void recovered.push(event.taskId));
+    expect(await fresh.recover()).toBe(1);
+    expect(recovered).toEqual([fixture('cover.success.json').data.taskId]);
+    await fresh.close();
+  });
+
+  it('releases the key when a claimAndSave() that timed out answers true later', async () => {
+    const { store } = countingStore();
+    let late = true;
+    // Only the first call answers late, as one lost connection would.
+    const slow: typeof store = {
+      ...store,
+      claimAndSave: (key, ttlMs, record, leaseMs) => {
+        if (!late) return store.claimAndSave(key, ttlMs, record, leaseMs);
+        late = false;
+        return new Promise<boolean>((resolve) => setTimeout(() => resolve(store.claimAndSave(key, ttlMs, record, leaseMs) as boolean), 150));
+      },
+    };
+    const { app, suno, of } = createApp({ store: slow, storeTimeoutMs: 30 });
+    const body = fixture('cover.success.json');
+    const first = await post(app, body);
+    expect(first.status).toBe(503);
+    expect(first.body.error).toBe('store_unavailable');
+    expect(of('error')[0]).toMatchObject({ operation: 'claimAndSave' });
+    // Once the late claim has landed and been undone, the sender's retry is processed, not answered "duplicate".
+    await sleep(250);
+    expect((await post(app, body)).body).toEqual({ status: 'received' });
+    await until(() => of('cover-ready').length === 1);
+    await suno.close();
+  });
+
+  it('is checked in the factory: a function, and only on a durable store', () => {
+    expect(() => sunoCallbacks({ secret: 's', store: { ...durableMapStore(), claimAndSave: 'yes' } as unknown as DedupeStore })).toThrow(
+      /`store\.claimAndSave` must be a function when present/,
+    );
+    const plain = { claim: () => true, release: () => undefined, claimAndSave: () => true };
+    expect(() => sunoCallbacks({ secret: 's', store: plain })).toThrow(/claimAndSave\(\).*save\(\), finish\(\) and reclaim\(\)/);
+  });
+});

@@ -139,13 +139,62 @@ const broken: Array<{ bug: string; fails: string; make: () => DedupeStore }> = [
       };
     },
   },
+  {
+    bug: 'a claimAndSave that saves even when the claim fails',
+    fails: 'claimAndSave(key) returns false while the key is held and saves nothing',
+    make: () => {
+      const base = durableMapStore();
+      return {
+        ...base,
+        claimAndSave(key, ttlMs, record, leaseMs) {
+          const first = base.claim(key, ttlMs) as boolean;
+          base.save(key, record, leaseMs);
+          return first;
+        },
+      };
+    },
+  },
+  {
+    bug: 'a claimAndSave that reads, waits, then writes (not atomic)',
+    fails: '100 concurrent claimAndSave(key) calls give exactly one winner and one record',
+    make: () => {
+      const base = durableMapStore();
+      const held = new Set<string>();
+      return {
+        ...base,
+        async claimAndSave(key, _ttlMs, record, leaseMs) {
+          const taken = held.has(key);
+          await tick();
+          held.add(key);
+          if (!taken) base.save(key, record, leaseMs);
+          return !taken;
+        },
+      };
+    },
+  },
+  {
+    bug: 'a claimAndSave that keeps its claims apart from claim()',
+    fails: '50 concurrent claim(key) and 50 claimAndSave(key) calls on one key give exactly one winner',
+    make: () => {
+      const base = durableMapStore();
+      const apart = durableMapStore();
+      return {
+        ...base,
+        claimAndSave(key, ttlMs, record, leaseMs) {
+          if (!(apart.claim(key, ttlMs) as boolean)) return false;
+          base.save(key, record, leaseMs);
+          return true;
+        },
+      };
+    },
+  },
 ];
 
 describe('the conformance suite', () => {
   it('names its cases in API notation, each once', () => {
     const names = storeCases.map((entry) => entry.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const name of names) expect(name).toMatch(/^(\d+ concurrent )?[a-z]+\(|^keys are independent$/);
+    for (const name of names) expect(name).toMatch(/^(\d+ concurrent )?[a-z][A-Za-z]*\(|^keys are independent$/);
   });
 
   it.each(broken.map((entry) => [entry.bug, entry] as const))('catches %s', async (_bug, entry) => {

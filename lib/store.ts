@@ -26,6 +26,12 @@ export interface DedupeStore {
    * `leaseMs` so that no other instance takes the same record.
    */
   reclaim?(leaseMs: number, limit: number): StoredCallback[] | Promise<StoredCallback[]>;
+  /**
+   * Durable, optional: atomically claim `key` for `ttlMs` and, only when this caller is first, save `record` under it
+   * with a lease of `leaseMs`; resolves like `claim`. The sender waits for its 200 until the callback is saved, so
+   * `claim` then `save` costs it two round trips to the store; this is one. Without it the middleware calls both.
+   */
+  claimAndSave?(key: string, ttlMs: number, record: string, leaseMs: number): boolean | Promise<boolean>;
 }
 
 /** A callback saved by a durable store, as `reclaim` hands it back. */
@@ -62,6 +68,17 @@ export function assertStore(store: unknown): asserts store is DedupeStore {
       `\`store\` implements ${durable.map((m) => `${m}()`).join(', ')} but not ${missing.map((m) => `${m}()`).join(', ')}: ` +
         'a durable store needs save(), finish() and reclaim() together.',
     );
+  }
+  if (candidate.claimAndSave !== undefined) {
+    if (typeof candidate.claimAndSave !== 'function') {
+      throw new TypeError(`\`store.claimAndSave\` must be a function when present; received ${received(candidate.claimAndSave)}.`);
+    }
+    // The middleware only saves on a durable store, so elsewhere the method would never be called: a mistake to report.
+    if (durable.length === 0) {
+      throw new TypeError(
+        '`store` implements claimAndSave() but not save(), finish() and reclaim(): claimAndSave() belongs to the durable part.',
+      );
+    }
   }
 }
 

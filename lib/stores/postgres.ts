@@ -34,8 +34,10 @@ export interface PostgresStoreOptions {
   cleanupBatch?: number;
 }
 
-/** The PostgreSQL store: a durable store plus a clean-up you can also run from a scheduled job. */
+/** The PostgreSQL store: a durable store (with `claimAndSave`) plus a clean-up you can also run from a scheduled job. */
 export interface PostgresStore extends DurableStore {
+  /** Always present here: the claim and the save are one statement. */
+  claimAndSave: NonNullable<DurableStore['claimAndSave']>;
   /** Deletes up to `limit` expired keys that hold no unfinished callback; resolves with how many went. */
   cleanup(limit?: number): Promise<number>;
 }
@@ -94,8 +96,8 @@ function nonNegativeInteger(name: string, value: unknown, fallback: number, min:
 
 /**
  * A store on PostgreSQL, shared by every instance of your app and crash-safe. A claim is one statement (an insert
- * that also takes over an expired row); expired keys are deleted in small batches in the background, found through
- * an index, never by scanning the table on the hot path.
+ * that also takes over an expired row), and so is a claim that saves the accepted callback with it; expired keys are
+ * deleted in small batches in the background, found through an index, never by scanning the table on the hot path.
  *
  * @example
  * import pg from 'pg';
@@ -125,6 +127,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     `INSERT INTO ${t} AS t (key, expires_at) VALUES ($1, now() + $2::double precision * interval '1 millisecond') ` +
     'ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, payload = NULL, lease_until = NULL, done = false ' +
     'WHERE t.expires_at <= now() RETURNING 1';
+  // The claim above, saving the callback in the same statement: one round trip before the sender's 200, and a caller
+  // that is not first writes nothing (the WHERE leaves a held row untouched).
+  const claimAndSaveSql =
+    `INSERT INTO ${t} AS t (key, expires_at, payload, lease_until, done) ` +
+    "VALUES ($1, now() + $2::double precision * interval '1 millisecond', $3, " +
+    "now() + $4::double precision * interval '1 millisecond', false) " +
+    'ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, payload = EXCLUDED.payload, ' +
+    'lease_until = EXCLUDED.lease_until, done = false WHERE t.expires_at <= now() RETURNING 1';
   // An upsert, so a record saved after its claim expired is still kept (and reclaimed) rather than lost.
   const saveSql =
     `INSERT INTO ${t} AS t (key, expires_at, payload, lease_until) ` +
@@ -177,6 +187,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
     async claim(key, ttlMs) {
       const result = await pool.query(claimSql, [key, ttlMs]);
+      maybeCleanup();
+      return (result.rowCount ?? result.rows.length) > 0;
+    },
+    async claimAndSave(key, ttlMs, record, leaseMs) {
+      const result = await pool.query(claimAndSaveSql, [key, ttlMs, record, leaseMs]);
       maybeCleanup();
       return (result.rowCount ?? result.rows.length) > 0;
     },

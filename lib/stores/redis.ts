@@ -35,8 +35,8 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-/** A store on Redis whose durable part can be checked and used directly. */
-export type RedisStore = DurableStore;
+/** A store on Redis whose durable part, `claimAndSave` included, can be checked and used directly. */
+export type RedisStore = DurableStore & Required<Pick<DurableStore, 'claimAndSave'>>;
 
 // Scripts read the server's clock, so instances whose clocks disagree still agree on when a lease runs out. The
 // replicate_commands() call lets Redis 3.2 to 4 accept writes after TIME; later versions always replicate effects.
@@ -47,10 +47,17 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
 // Lua turns numbers into strings with 14 significant digits; '%.0f' keeps a millisecond deadline exact.
-const SAVE = `${CLOCK}
+const WRITE_RECORD = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], string.format('%.0f', now + tonumber(ARGV[3])), ARGV[1])
 return 1`;
+
+const SAVE = `${CLOCK}${WRITE_RECORD}`;
+
+// The claim and the save in one script: one round trip before the sender's 200, and nothing is written for a
+// caller that was not first. CLOCK stays first: replicate_commands() must run before any write.
+const CLAIM_AND_SAVE = `${CLOCK}
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return 0 end${WRITE_RECORD}`;
 
 const FINISH = `
 redis.call('HDEL', KEYS[1], ARGV[1])
@@ -89,7 +96,14 @@ function script(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-const SCRIPTS = { save: script(SAVE), finish: script(FINISH), release: script(RELEASE), reclaim: script(RECLAIM) };
+const SCRIPTS = {
+  save: script(SAVE),
+  claimAndSave: script(CLAIM_AND_SAVE),
+ 
+  finish: script(FINISH),
+  release: script(RELEASE),
+  reclaim: script(RECLAIM),
+};
 
 type Send = (args: string[]) => Promise<unknown>;
 
@@ -144,8 +158,9 @@ function positiveMs(value: number): string {
 
 /**
  * A store on Redis, shared by every instance of your app: the claim is one `SET NX PX` command, and the durable part
- * (a hash of records and a sorted set of lease deadlines, changed only by Lua scripts) makes it crash-safe.
- * Works with your own ioredis or node-redis client; the store never closes it.
+ * (a hash of records and a sorted set of lease deadlines, changed only by Lua scripts) makes it crash-safe. An
+ * accepted callback is claimed and saved by one script, so the sender's 200 waits for one round trip. Works with
+ * your own ioredis or node-redis client; the store never closes it.
  *
  * @example
  * import { Redis } from 'ioredis';
@@ -188,6 +203,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
     async save(key, record, leaseMs) {
       await run(SCRIPTS.save, [records, leases], [key, record, String(Math.max(0, Math.ceil(leaseMs)))]);
+    },
+    async claimAndSave(key, ttlMs, record, leaseMs) {
+      const reply = await run(
+        SCRIPTS.claimAndSave,
+        [records, leases, claimKey(key)],
+        [key, record, String(Math.max(0, Math.ceil(leaseMs))), positiveMs(ttlMs)],
+      );
+      return reply === 1;
     },
     async finish(key) {
       await run(SCRIPTS.finish, [records, leases], [key]);

@@ -15,6 +15,12 @@ export interface TestStoreOptions {
    * @default undefined
    */
   durable?: boolean;
+  /**
+   * Whether the store must implement `claimAndSave` (checked only with the durable cases). Left out, its cases run
+   * when a store from a synchronous factory has the method; an async factory skips them unless this is true.
+   * @default undefined
+   */
+  claimAndSave?: boolean;
   /** Time limit of each case, in milliseconds. @default 20_000 */
   timeoutMs?: number;
   /**
@@ -32,6 +38,8 @@ export type StoreFactory = () => DedupeStore | Promise<DedupeStore>;
 export interface StoreCase {
   name: string;
   durable: boolean;
+  /** The optional method the case is about; it runs only for a store that has it. */
+  optional?: 'claimAndSave';
   run(store: DedupeStore): Promise<void>;
 }
 
@@ -52,6 +60,14 @@ function ours(taken: readonly StoredCallback[], keys: ReadonlySet<string>): Stor
 function durable(store: DedupeStore): DurableStore {
   assert.ok(isDurable(store), 'the store has no durable part (save, finish, reclaim)');
   return store;
+}
+
+type OneTripStore = DurableStore & Required<Pick<DedupeStore, 'claimAndSave'>>;
+
+function oneTrip(store: DedupeStore): OneTripStore {
+  const checked = durable(store);
+  assert.equal(typeof checked.claimAndSave, 'function', 'the store has no claimAndSave()');
+  return checked as OneTripStore;
 }
 
 /**
@@ -312,6 +328,93 @@ export const storeCases: readonly StoreCase[] = [
       assert.equal(handed.length + rest.size, keys.size, 'every record must be handed out');
     },
   },
+  {
+    name: 'claimAndSave(key) returns true for the first caller and the record is reclaimable after its lease',
+    durable: true,
+    optional: 'claimAndSave',
+    async run(plain) {
+      const store = oneTrip(plain);
+      const key = newKey('one-trip');
+      const record = JSON.stringify({ v: 1, body: { text: 'ünïcödé 🎵', n: [1, 2, 3] } });
+      const leaseMs = 1000;
+      const savedAt = Date.now();
+      assert.equal(await store.claimAndSave(key, LONG, record, leaseMs), true);
+      assert.equal(await store.claim(key, LONG), false, 'claimAndSave() must hold the key like claim()');
+      const keys = new Set([key]);
+      assert.deepEqual(ours(await store.reclaim(LONG, 100), keys), [], 'reclaim() took a record whose lease is running');
+      let taken: StoredCallback[] = [];
+      while (taken.length === 0 && Date.now() - savedAt < 15_000) {
+        await sleep(100);
+        taken = ours(await store.reclaim(LONG, 100), keys);
+        if (taken.length === 0) continue;
+        assert.ok(Date.now() - savedAt >= leaseMs - 250, `reclaimed after ${Date.now() - savedAt} ms of a ${leaseMs} ms lease`);
+      }
+      assert.deepEqual(taken, [{ key, record }], 'the record must come back once, unchanged');
+    },
+  },
+  {
+    name: 'claimAndSave(key) returns false while the key is held and saves nothing',
+    durable: true,
+    optional: 'claimAndSave',
+    async run(plain) {
+      const store = oneTrip(plain);
+      const byClaim = newKey('held-by-claim');
+      const byOneTrip = newKey('held-by-claimAndSave');
+      assert.equal(await store.claim(byClaim, LONG), true);
+      assert.equal(await store.claimAndSave(byClaim, LONG, 'intruder', 1), false, 'claimAndSave() of a claimed key must fail');
+      assert.equal(await store.claimAndSave(byOneTrip, LONG, 'first', 1), true);
+      assert.equal(await store.claimAndSave(byOneTrip, LONG, 'second', 1), false, 'a second claimAndSave() must fail');
+      assert.equal(await store.claimAndSave(byOneTrip, 1, 'third', 1), false, 'a shorter ttl must not take over a held key');
+      await sleep(30);
+      // Every lease above ran out together: once the first record is back, a wrongly saved one would be with it.
+      const taken = await reclaimAll(store, new Set([byOneTrip]), new Set([byClaim, byOneTrip]));
+      assert.deepEqual([...taken], [[byOneTrip, ['first']]], 'a losing claimAndSave() saved its record');
+      assert.equal(await store.claim(byClaim, LONG), false, 'the claimed key must still be held');
+      assert.equal(await store.claim(byOneTrip, LONG), false, 'the key must still be held');
+    },
+  },
+  {
+    name: '100 concurrent claimAndSave(key) calls give exactly one winner and one record',
+    durable: true,
+    optional: 'claimAndSave',
+    async run(plain) {
+      const store = oneTrip(plain);
+      const key = newKey('one-trip-race');
+      const results = await Promise.all(Array.from({ length: 100 }, (_, index) => store.claimAndSave(key, LONG, `record ${index}`, 1)));
+      const winners = results.flatMap((result, index) => (result === true ? [index] : []));
+      assert.equal(winners.length, 1, 'exactly one claimAndSave() must win');
+      assert.equal(results.filter((result) => result === false).length, 99);
+      await sleep(30);
+      const taken = await reclaimAll(store, new Set([key]));
+      assert.deepEqual(taken.get(key), [`record ${winners[0]}`], "the record must be the winner's");
+      assert.deepEqual(ours(await store.reclaim(LONG, 100), new Set([key])), [], 'a second record came back');
+    },
+  },
+  {
+    name: '50 concurrent claim(key) and 50 claimAndSave(key) calls on one key give exactly one winner',
+    durable: true,
+    optional: 'claimAndSave',
+    async run(plain) {
+      const store = oneTrip(plain);
+      const key = newKey('mixed-race');
+      const control = newKey('mixed-control');
+      assert.equal(await store.claimAndSave(control, LONG, 'control', 1), true);
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, index) =>
+          index % 2 === 0 ? store.claim(key, LONG) : store.claimAndSave(key, LONG, `record ${index}`, 1),
+        ),
+      );
+      const winners = results.flatMap((result, index) => (result === true ? [index] : []));
+      assert.equal(winners.length, 1, 'exactly one of claim() and claimAndSave() must win');
+      const winner = winners[0] as number;
+      await sleep(30);
+      // With a claim() winning, no record may exist: the control's record, due as early, shows reclaim() looked.
+      const expected = winner % 2 === 1 ? [[control, ['control']], [key, [`record ${winner}`]]] : [[control, ['control']]];
+      const until = new Set(winner % 2 === 1 ? [control, key] : [control]);
+      const taken = await reclaimAll(store, until, new Set([control, key]));
+      assert.deepEqual([...taken].sort(), expected.sort(), 'only the winning claimAndSave() may leave a record');
+    },
+  },
 ];
 
 function harnessFrom(options: TestStoreOptions): TestHarness {
@@ -326,26 +429,35 @@ function harnessFrom(options: TestStoreOptions): TestHarness {
   return { describe: globals.describe as TestHarness['describe'], it: globals.it as TestHarness['it'] };
 }
 
-/**
- * Whether to register the durable cases. Left to the suite, it asks a store from a synchronous factory; an async
- * factory gets the durable cases, which then fail for a store without that part (pass `durable: false`).
- */
-function wantsDurable(makeStore: StoreFactory, durableOption: boolean | undefined): boolean {
-  if (durableOption !== undefined) return durableOption;
-  const probe = makeStore();
-  if (probe instanceof Promise) {
-    probe.then((store) => store.close?.()).catch(() => undefined);
-    return true;
+/** A store from a synchronous factory, to see which methods it has; undefined for an async factory. */
+function probe(makeStore: StoreFactory): DedupeStore | undefined {
+  const made = makeStore();
+  if (made instanceof Promise) {
+    made.then((store) => store.close?.()).catch(() => undefined);
+    return undefined;
   }
   // Never initialised, so there is nothing to undo beyond close().
-  Promise.resolve(probe.close?.()).catch(() => undefined);
-  return isDurable(probe);
+  Promise.resolve(made.close?.()).catch(() => undefined);
+  return made;
+}
+
+/**
+ * Which optional cases to register. Left to the suite, it asks a store from a synchronous factory. An async factory
+ * gets the durable cases, which then fail for a store without that part (pass `durable: false`), but not the
+ * `claimAndSave` ones: that method is optional even on a durable store (pass `claimAndSave: true`).
+ */
+function wanted(makeStore: StoreFactory, options: TestStoreOptions): { durable: boolean; claimAndSave: boolean } {
+  const probed = options.durable === undefined || options.claimAndSave === undefined ? probe(makeStore) : undefined;
+  const withDurable = options.durable ?? (probed === undefined || isDurable(probed));
+  const withClaimAndSave = options.claimAndSave ?? typeof probed?.claimAndSave === 'function';
+  return { durable: withDurable, claimAndSave: withDurable && withClaimAndSave };
 }
 
 /**
  * The conformance suite every store passes, ours and yours: call it at the top level of a test file. Each case gets
  * a fresh store from `makeStore` (initialised, and closed afterwards) and uses random keys. The durable cases (save,
- * finish, reclaim) run for a store that has those methods, or when `durable: true`.
+ * finish, reclaim) run for a store that has those methods, or when `durable: true`; the `claimAndSave` cases likewise
+ * for a durable store that has that method, or when `claimAndSave: true`.
  *
  * @example
  * import { testStore } from 'suno-callbacks/testing';
@@ -356,7 +468,7 @@ function wantsDurable(makeStore: StoreFactory, durableOption: boolean | undefine
 export function testStore(name: string, makeStore: StoreFactory, options: TestStoreOptions = {}): void {
   const { describe, it } = harnessFrom(options);
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const withDurable = wantsDurable(makeStore, options.durable);
+  const want = wanted(makeStore, options);
 
   async function withStore(entry: StoreCase): Promise<void> {
     const store = await makeStore();
@@ -365,6 +477,13 @@ export function testStore(name: string, makeStore: StoreFactory, options: TestSt
         assert.ok(
           isDurable(store),
           'the store has no durable part (save, finish, reclaim); pass { durable: false } to testStore() to skip those cases',
+        );
+      }
+      if (entry.optional === 'claimAndSave') {
+        assert.equal(
+          typeof store.claimAndSave,
+          'function',
+          'the store has no claimAndSave(); pass { claimAndSave: false } to testStore() to skip those cases',
         );
       }
       await store.init?.();
@@ -376,7 +495,8 @@ export function testStore(name: string, makeStore: StoreFactory, options: TestSt
 
   describe(`${name} (DedupeStore conformance)`, () => {
     for (const entry of storeCases) {
-      if (entry.durable && !withDurable) continue;
+      if (entry.durable && !want.durable) continue;
+      if (entry.optional === 'claimAndSave' && !want.claimAndSave) continue;
       it(entry.durable ? `durable: ${entry.name}` : entry.name, () => withStore(entry), timeoutMs);
     }
   });
