@@ -93,6 +93,23 @@ async function reclaimAll(
   return seen;
 }
 
+/** Saves two records, applies `drop` to one, and checks that only the other comes back; returns the dropped key. */
+async function dropsRecord(store: DurableStore, label: string, drop: (key: string) => unknown): Promise<string> {
+  const dropped = newKey(label);
+  const open = newKey('open');
+  for (const key of [dropped, open]) {
+    await store.claim(key, LONG);
+    await store.save(key, key, 1);
+  }
+  await drop(dropped);
+  await sleep(30);
+  // Both leases ran out together: once the open record is back, the dropped one would have come with it.
+  const taken = await reclaimAll(store, new Set([open]), new Set([open, dropped]));
+  assert.deepEqual([...taken.keys()], [open], `a ${label} record came back`);
+  assert.deepEqual(ours(await store.reclaim(LONG, 100), new Set([dropped])), [], `a ${label} record came back`);
+  return dropped;
+}
+
 /**
  * Every case of the conformance suite, in order. `testStore` registers them with the test runner; they are exported
  * separately so a test can check that the suite catches a broken store.
@@ -270,18 +287,7 @@ export const storeCases: readonly StoreCase[] = [
     durable: true,
     async run(plain) {
       const store = durable(plain);
-      const finished = newKey('finished');
-      const open = newKey('open');
-      for (const key of [finished, open]) {
-        await store.claim(key, LONG);
-        await store.save(key, key, 1);
-      }
-      await store.finish(finished);
-      await sleep(30);
-      // Both leases ran out together: once the open record is back, the finished one would have come with it.
-      const taken = await reclaimAll(store, new Set([open]), new Set([open, finished]));
-      assert.deepEqual([...taken.keys()], [open], 'a finished record came back');
-      assert.deepEqual(ours(await store.reclaim(LONG, 100), new Set([finished])), [], 'a finished record came back');
+      const finished = await dropsRecord(store, 'finished', (key) => store.finish(key));
       assert.equal(await store.claim(finished, LONG), false, 'a finished key still blocks redeliveries');
     },
   },
@@ -290,17 +296,7 @@ export const storeCases: readonly StoreCase[] = [
     durable: true,
     async run(plain) {
       const store = durable(plain);
-      const released = newKey('released');
-      const open = newKey('open');
-      for (const key of [released, open]) {
-        await store.claim(key, LONG);
-        await store.save(key, key, 1);
-      }
-      await store.release(released);
-      await sleep(30);
-      const taken = await reclaimAll(store, new Set([open]), new Set([open, released]));
-      assert.deepEqual([...taken.keys()], [open], 'a released record came back');
-      assert.deepEqual(ours(await store.reclaim(LONG, 100), new Set([released])), [], 'a released record came back');
+      const released = await dropsRecord(store, 'released', (key) => store.release(key));
       assert.equal(await store.claim(released, LONG), true, 'a released key is free again');
     },
   },
