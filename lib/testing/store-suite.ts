@@ -93,6 +93,27 @@ async function reclaimAll(
   return seen;
 }
 
+/** Checks that a saved record stays out of reclaim() while its lease runs, then comes back once, unchanged. */
+async function comesBackAfterLease(
+  store: DurableStore,
+  key: string,
+  record: string,
+  leaseMs: number,
+  savedAt: number,
+): Promise<void> {
+  const keys = new Set([key]);
+  assert.deepEqual(ours(await store.reclaim(LONG, 100), keys), [], 'reclaim() took a record whose lease is running');
+  let taken: StoredCallback[] = [];
+  while (taken.length === 0 && Date.now() - savedAt < 15_000) {
+    await sleep(100);
+    taken = ours(await store.reclaim(LONG, 100), keys);
+    if (taken.length === 0) continue;
+    // Some slack for clock granularity; a record handed back well before its lease is a bug.
+    assert.ok(Date.now() - savedAt >= leaseMs - 250, `reclaimed after ${Date.now() - savedAt} ms of a ${leaseMs} ms lease`);
+  }
+  assert.deepEqual(taken, [{ key, record }], 'the record must come back once, unchanged');
+}
+
 /** Saves two records, applies `drop` to one, and checks that only the other comes back; returns the dropped key. */
 async function dropsRecord(store: DurableStore, label: string, drop: (key: string) => unknown): Promise<string> {
   const dropped = newKey(label);
@@ -231,17 +252,7 @@ export const storeCases: readonly StoreCase[] = [
       assert.equal(await store.claim(key, LONG), true);
       const savedAt = Date.now();
       await store.save(key, record, leaseMs);
-      const keys = new Set([key]);
-      assert.deepEqual(ours(await store.reclaim(LONG, 100), keys), [], 'reclaim() took a record whose lease is running');
-      let taken: StoredCallback[] = [];
-      while (taken.length === 0 && Date.now() - savedAt < 15_000) {
-        await sleep(100);
-        taken = ours(await store.reclaim(LONG, 100), keys);
-        if (taken.length === 0) continue;
-        // Some slack for clock granularity; a record handed back well before its lease is a bug.
-        assert.ok(Date.now() - savedAt >= leaseMs - 250, `reclaimed after ${Date.now() - savedAt} ms of a ${leaseMs} ms lease`);
-      }
-      assert.deepEqual(taken, [{ key, record }], 'the record must come back once, unchanged');
+      await comesBackAfterLease(store, key, record, leaseMs, savedAt);
     },
   },
   {
@@ -336,16 +347,7 @@ export const storeCases: readonly StoreCase[] = [
       const savedAt = Date.now();
       assert.equal(await store.claimAndSave(key, LONG, record, leaseMs), true);
       assert.equal(await store.claim(key, LONG), false, 'claimAndSave() must hold the key like claim()');
-      const keys = new Set([key]);
-      assert.deepEqual(ours(await store.reclaim(LONG, 100), keys), [], 'reclaim() took a record whose lease is running');
-      let taken: StoredCallback[] = [];
-      while (taken.length === 0 && Date.now() - savedAt < 15_000) {
-        await sleep(100);
-        taken = ours(await store.reclaim(LONG, 100), keys);
-        if (taken.length === 0) continue;
-        assert.ok(Date.now() - savedAt >= leaseMs - 250, `reclaimed after ${Date.now() - savedAt} ms of a ${leaseMs} ms lease`);
-      }
-      assert.deepEqual(taken, [{ key, record }], 'the record must come back once, unchanged');
+      await comesBackAfterLease(store, key, record, leaseMs, savedAt);
     },
   },
   {
