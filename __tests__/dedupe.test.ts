@@ -25,8 +25,16 @@ describe('dedupe by <kind>:<taskId>:<stage>', () => {
 
   it('text, first and complete of one music task are three events', async () => {
     const { app, suno, of } = createApp();
-    for (const file of ['music.text.kie.json', 'music.first.kie.json', 'music.complete.kie.json']) {
-      const response = await post(app, fixture(file));
+    // The provider signs each delivery with its own send time; stages sent within one second would share a
+    // signature, which single-use signatures refuse (see auth.test.ts).
+    const now = Math.floor(Date.now() / 1000);
+    for (const [index, file] of ['music.text.kie.json', 'music.first.kie.json', 'music.complete.kie.json'].entries()) {
+      const body = fixture(file);
+      const response = await request(app)
+        .post('/suno/callback')
+        .set(signed(body, { timestamp: now - 3 + index }))
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(body));
       expect(response.body).toEqual({ status: 'received' });
     }
     await suno.close();
@@ -79,7 +87,12 @@ describe('dedupe by <kind>:<taskId>:<stage>', () => {
   it('the key is the kind hint plus the body task id, so the same task id on two kinds is two callbacks', async () => {
     const { app, suno, of } = createApp();
     const failure = fixture('midi.error.kie.json');
-    const first = await request(app).post('/suno/callback/midi').set(signed(failure)).send(failure);
+    const headers = signed(failure);
+    const first = await request(app).post('/suno/callback/midi').set(headers).send(failure);
+    // The same headers on another kind's path are a replay; a delivery with its own signature is another callback.
+    const replayed = await request(app).post('/suno/callback/video').set(headers).send(failure);
+    expect(replayed.status).toBe(401);
+    expect(replayed.body).toMatchObject({ error: 'replayed_signature' });
     const second = await request(app).post('/suno/callback/video').set(signed(failure)).send(failure);
     expect([first.body.status, second.body.status]).toEqual(['received', 'received']);
     await suno.close();

@@ -179,6 +179,6 @@ describe('close()', () => {
     expect(refused.headers['retry-after']).toBe('5');
     await closing;
     expect(finished).toBe(true);
-    await expect(suno.close()).resolves.toBeUndefined();
+    await expect(suno.close()).resolves.toEqual({ drained: true, unfinished: [] });
   });
 });

@@ -42,7 +42,7 @@ describe('options are validated once, in the factory', () => {
     [{ secret: 's', logger: { info() {} } }, /`logger` must have debug, info, warn and error methods; missing debug, warn, error/],
     [{ secret: 's', store: {} }, /`store` is missing the method `claim\(\)`/],
     [{ secret: 's', store: { claim() {} } }, /`store` is missing the method `release\(\)`/],
-    [{ secret: 's', store: { claim() {}, release() {}, save() {} } }, /needs save\(\), finish\(\) and reclaim\(\) together/],
+    [{ secret: 's', store: { claim() {}, release() {}, save() {} } }, /implements save\(\), which the middleware no longer calls.*`queue`/],
     [{ secret: 's', store: 'redis' }, /`store` must be an object/],
   ])('a wrong value %p throws a TypeError naming the option', (options, message) => {
     expect(create(options)).toThrow(TypeError);
@@ -72,8 +72,9 @@ describe('options are validated once, in the factory', () => {
       processBeforeAck: true,
       logger: console,
       storeTimeoutMs: 100,
-      leaseSeconds: 30,
-      recoverOnStart: false,
+      listenerTimeoutMs: 1000,
+      bodyTimeoutMs: 2000,
+      maxUnverifiedBytes: 4096,
     });
     expect(suno.path).toBe('/hooks/suno');
     await suno.close();

@@ -4,12 +4,8 @@
  * app answers 503 store_unavailable with Retry-After and stays up; the sender retries like the provider does, and in
  * the end every callback was answered 200 once the store was back and ran its listener exactly once.
  */
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import type { DedupeStore, StoredCallback } from '../lib/store.js';
-import { memoryStore } from '../lib/stores/memory.js';
-import { createApp, post, until } from './helpers/app.js';
-import { fixture } from './helpers/fixtures.js';
 import { needs } from './helpers/services.js';
 import {
   deliver,
@@ -103,56 +99,4 @@ describeOutage('a Redis outage', () => {
     },
     90_000,
   );
-});
-
-/** A memory store with a durable part, whose `slow` operation answers only when the test lets it. */
-function slowStore(slow: 'claim' | 'save') {
-  const base = memoryStore();
-  const records = new Map<string, string>();
-  let hold: (() => void) | undefined;
-  let held = false;
-  const gate = <T>(operation: 'claim' | 'save', run: () => T): T | Promise<T> => {
-    if (operation !== slow || held) return run();
-    held = true;
-    // Applied by the "server" only once released, long after the middleware gave up on it.
-    return new Promise<T>((resolve) => {
-      hold = () => resolve(run());
-    });
-  };
-  const store: DedupeStore = {
-    // The memory store answers synchronously.
-    claim: (key, ttlMs) => gate('claim', () => base.claim(key, ttlMs) as boolean),
-    release: (key) => {
-      base.release(key);
-      records.delete(key);
-    },
-    save: (key, record) => gate('save', () => void records.set(key, record)),
-    finish: (key) => void records.delete(key),
-    reclaim: (): StoredCallback[] => [],
-  };
-  return { store, records, land: () => hold?.() };
-}
-
-describe('a store call that answers after storeTimeoutMs', () => {
-  it.each(['claim', 'save'] as const)('a late %s is undone, so the retry is processed rather than called a duplicate', async (slow) => {
-    const { store, records, land } = slowStore(slow);
-    const { app, of, suno } = createApp({ store, storeTimeoutMs: 50, recoverOnStart: false });
-    const body = fixture('cover.success.json');
-
-    const first = await post(app, body);
-    expect(first.status).toBe(503);
-    expect(first.body).toMatchObject({ error: 'store_unavailable' });
-    // The store applies the abandoned call now; the middleware must take it back.
-    land();
-    await until(() => of('error').length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(records.size).toBe(0);
-
-    const retry = await post(app, body);
-    expect(retry.body).toEqual({ status: 'received' });
-    await until(() => of('cover-ready').length === 1);
-    expect((await post(app, body)).body).toEqual({ status: 'duplicate' });
-    await suno.close();
-    expect(of('cover-ready')).toHaveLength(1);
-  });
 });

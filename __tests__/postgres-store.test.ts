@@ -1,8 +1,7 @@
 /**
  * What the conformance suite cannot see about the PostgreSQL store: the table name is checked before it reaches SQL,
- * init() is safe when several processes run it at once, migrations can own the schema, expired keys are cleaned up
- * in batches through an index (never those still holding an unfinished callback), and the hot statements can use
- * the indexes.
+ * init() is safe when several processes run it at once, migrations can own the schema, tables of 0.1 are upgraded,
+ * expired rows are cleaned up in batches through an index, and a signed claim is one statement.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
@@ -41,6 +40,7 @@ describe('postgresStore() options', () => {
     expect(() => postgresStore({} as never)).toThrow(/needs `pool`/);
     expect(() => postgresStore({ pool: fakePool, cleanupBatch: 0 })).toThrow(/`cleanupBatch` must be an integer of at least 1/);
     expect(() => postgresStore({ pool: fakePool, cleanupIntervalMs: -1 })).toThrow(/`cleanupIntervalMs`/);
+    expect(() => postgresStore({ pool: fakePool, tabel: 'x' } as never)).toThrow(/Unknown option `tabel`.*Did you mean `table`/);
   });
 
   it('publishes the SQL that init() runs', () => {
@@ -89,7 +89,6 @@ describePostgres('postgresStore() on a real server', () => {
     const indexes = await db.query('SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname', [name]);
     expect(indexes.rows.map((row: { indexname: string }) => row.indexname)).toEqual([
       `${name}_expires_at`,
-      `${name}_lease_until`,
       `${name}_pkey`,
     ]);
   });
@@ -111,24 +110,21 @@ describePostgres('postgresStore() on a real server', () => {
     expect(await store.claim('k', 60_000)).toBe(true);
   });
 
-  it('cleanup() deletes expired keys in batches and keeps those holding an unfinished callback', async () => {
+  it('cleanup() deletes expired keys and bindings in batches, and keeps live ones', async () => {
     const name = table('cleanup');
     const store = postgresStore({ pool: db, table: name, cleanupIntervalMs: 3_600_000 });
     await store.init?.();
     for (let index = 0; index < 5; index += 1) await store.claim(`expired-${index}`, 1);
-    await store.claim('unfinished', 1);
-    await store.save('unfinished', 'record', 60_000);
-    await store.claim('finished', 1);
-    await store.save('finished', 'record', 60_000);
-    await store.finish('finished');
+    await store.claimSigned('signed', 1, { id: 'old', binding: 'b', ttlMs: 1 });
     await store.claim('live', 60_000);
+    await store.claimSigned('live-signed', 60_000, { id: 'live', binding: 'b', ttlMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(await store.cleanup(4)).toBe(4);
-    expect(await store.cleanup(100)).toBe(2);
+    expect(await store.cleanup(100)).toBe(3);
     expect(await store.cleanup(100)).toBe(0);
     const left = await db.query(`SELECT key FROM "${name}" ORDER BY key`);
-    expect(left.rows.map((row: { key: string }) => row.key)).toEqual(['live', 'unfinished']);
+    expect(left.rows.map((row: { key: string }) => row.key)).toEqual(['live', 'live-signed', 'sig:live']);
   });
 
   it('cleans up in the background, started by a claim once the interval has passed', async () => {
@@ -144,20 +140,45 @@ describePostgres('postgresStore() on a real server', () => {
     expect(await rowCount(name, "key = 'new'")).toBe(1);
   });
 
-  it('takes over an expired key in the claim itself, clearing what the old claim saved', async () => {
+  it('upgrades a table made by 0.1 (durable columns, no binding) in init()', async () => {
+    const name = table('upgrade');
+    await db.query(
+      `CREATE TABLE "${name}" (key text PRIMARY KEY, expires_at timestamptz NOT NULL, payload text, lease_until timestamptz, done boolean NOT NULL DEFAULT false)`,
+    );
+    const store = postgresStore({ pool: db, table: name });
+    await store.init?.();
+    expect(await store.claimSigned('k', 60_000, { id: 'i', binding: 'b', ttlMs: 60_000 })).toBe('claimed');
+    expect(await store.claimSigned('k2', 60_000, { id: 'i', binding: 'other', ttlMs: 60_000 })).toBe('replayed');
+  });
+
+  it('takes over an expired signature binding in the claim itself', async () => {
     const name = table('takeover');
     const store = postgresStore({ pool: db, table: name });
     await store.init?.();
-    await store.claim('k', 1);
-    await store.save('k', 'old record', 1);
-    await store.finish('k');
+    await store.claimSigned('k', 60_000, { id: 'i', binding: 'first', ttlMs: 1 });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await store.claim('k', 60_000)).toBe(true);
-    const row = await db.query(`SELECT payload, lease_until, done FROM "${name}" WHERE key = 'k'`);
-    expect(row.rows).toEqual([{ payload: null, lease_until: null, done: false }]);
+    expect(await store.claimSigned('k2', 60_000, { id: 'i', binding: 'second', ttlMs: 60_000 })).toBe('claimed');
+    const row = await db.query(`SELECT binding FROM "${name}" WHERE key = 'sig:i'`);
+    expect(row.rows).toEqual([{ binding: 'second' }]);
   });
 
-  it('gives the clean-up and reclaim statements an index to use', async () => {
+  it('binds and claims in one statement', async () => {
+    const name = table('one_statement');
+    let statements = 0;
+    const counting: PgQueryable = {
+      query: (text, values) => {
+        statements += 1;
+        return db.query(text, values);
+      },
+    };
+    const store = postgresStore({ pool: counting, table: name });
+    await store.init?.();
+    statements = 0;
+    expect(await store.claimSigned('k', 60_000, { id: 'i', binding: 'b', ttlMs: 60_000 })).toBe('claimed');
+    expect(statements).toBe(1);
+  });
+
+  it('gives the clean-up statement an index to use', async () => {
     const name = table('plans');
     await postgresStore({ pool: db, table: name }).init?.();
     const client = await db.connect();
@@ -166,12 +187,9 @@ describePostgres('postgresStore() on a real server', () => {
       await client.query('SET enable_seqscan = off');
       const plan = async (sql: string): Promise<string> =>
         (await client.query(`EXPLAIN ${sql}`)).rows.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
-      expect(await plan(`SELECT key FROM "${name}" WHERE expires_at <= now() AND payload IS NULL ORDER BY expires_at LIMIT 100`)).toContain(
+      expect(await plan(`SELECT key FROM "${name}" WHERE expires_at <= now() ORDER BY expires_at LIMIT 100`)).toContain(
         `${name}_expires_at`,
       );
-      expect(
-        await plan(`SELECT key FROM "${name}" WHERE payload IS NOT NULL AND NOT done AND lease_until <= now() ORDER BY lease_until LIMIT 100`),
-      ).toContain(`${name}_lease_until`);
     } finally {
       await client.query('RESET enable_seqscan');
       client.release();

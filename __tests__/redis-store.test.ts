@@ -17,6 +17,11 @@ describe('redisStore() options', () => {
     expect(() => redisStore({ client: null as never })).toThrow(/`client` must be your ioredis or node-redis client; received null/);
   });
 
+  it('refuses unknown options with a suggestion', () => {
+    const client = { call: async () => 'OK' };
+    expect(() => redisStore({ client, prefx: 'x' } as never)).toThrow(/Unknown option `prefx`.*Did you mean `prefix`/);
+  });
+
   it('refuses a prefix that is not a string', () => {
     const client = { call: async () => 'OK' };
     expect(() => redisStore({ client, prefix: 42 as never })).toThrow(/`prefix` must be a string/);
@@ -70,19 +75,32 @@ describeRedis('redisStore() on a real server', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
-  it('lets ioredis and node-redis instances share claims and records', async () => {
+  it('lets ioredis and node-redis instances share claims and signature bindings', async () => {
     const shared = `${prefix}shared:`;
     const a = redisStore({ client: io, prefix: shared });
     const b = redisStore({ client: nodeClient, prefix: shared });
     await Promise.all([a.init?.(), b.init?.()]);
     expect(await a.claim('k1', 60_000)).toBe(true);
     expect(await b.claim('k1', 60_000)).toBe(false);
-    await b.save('k1', '{"from":"node-redis"}', 0);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await a.reclaim(60_000, 10)).toEqual([{ key: 'k1', record: '{"from":"node-redis"}' }]);
-    expect(await b.reclaim(60_000, 10)).toEqual([]);
+    const use = { id: 'sig-1', binding: 'key+body', ttlMs: 60_000 };
+    expect(await a.claimSigned('k2', 60_000, use)).toBe('claimed');
+    expect(await b.claimSigned('k2', 60_000, use)).toBe('duplicate');
+    expect(await b.claimSigned('k3', 60_000, { ...use, binding: 'forged' })).toBe('replayed');
     await b.release('k1');
     expect(await a.claim('k1', 60_000)).toBe(true);
+  });
+
+  it('binds a signature under the prefix, with its own expiry, in one script call', async () => {
+    const sent: string[] = [];
+    const spy = { call: (command: string, ...args: Array<string | number>) => (sent.push(command), io.call(command, ...args)) };
+    const store = redisStore({ client: spy, prefix });
+    await store.init?.();
+    sent.length = 0;
+    expect(await store.claimSigned('music:t:complete', 60_000, { id: 'abc', binding: 'b', ttlMs: 600_000 })).toBe('claimed');
+    expect(sent).toEqual(['EVALSHA']);
+    expect(await io.get(`${prefix}sig:abc`)).toBe('b');
+    const ttl = await io.pttl(`${prefix}sig:abc`);
+    expect(ttl).toBeGreaterThan(590_000);
   });
 
   it('keeps stores with different prefixes apart', async () => {
@@ -90,10 +108,9 @@ describeRedis('redisStore() on a real server', () => {
     const two = redisStore({ client: io, prefix: `${prefix}two:` });
     expect(await one.claim('same', 60_000)).toBe(true);
     expect(await two.claim('same', 60_000)).toBe(true);
-    await one.save('same', 'one', 0);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await two.reclaim(60_000, 10)).toEqual([]);
-    expect(await one.reclaim(60_000, 10)).toEqual([{ key: 'same', record: 'one' }]);
+    const use = { id: 'same-sig', binding: 'one', ttlMs: 60_000 };
+    expect(await one.claimSigned('x', 60_000, use)).toBe('claimed');
+    expect(await two.claimSigned('y', 60_000, { ...use, binding: 'two' })).toBe('claimed');
   });
 
   it('leaves the client open on close()', async () => {

@@ -7,8 +7,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { mapStore } from '../examples/custom-store.js';
-import type { DedupeStore, StoredCallback } from '../lib/store.js';
-import { durableMapStore } from './helpers/durable-map-store.js';
+import type { DedupeStore, SignedClaimStore } from '../lib/store.js';
 import { memoryStore } from '../lib/stores/memory.js';
 import { postgresStore } from '../lib/stores/postgres.js';
 import { redisStore } from '../lib/stores/redis.js';
@@ -24,15 +23,14 @@ const ioredis = (await available('redis')) ? new Redis(REDIS_URL) : undefined;
 const nodeRedis = (await available('redis')) ? await createClient({ url: REDIS_URL }).connect() : undefined;
 nodeRedis?.on('error', () => undefined);
 
-// Each case gets its own prefix: a durable store's reclaim() hands out any record under it.
 testStore('redisStore() with ioredis', () => redisStore({ client: ioredis as Redis, prefix: `${runPrefix}${uniqueName('io')}:` }), {
-  durable: true,
+  claimSigned: true,
   harness: { describe: describeRedis, it },
 });
 testStore(
   'redisStore() with node-redis',
   () => redisStore({ client: nodeRedis as NonNullable<typeof nodeRedis>, prefix: `${runPrefix}${uniqueName('node')}:` }),
-  { durable: true, harness: { describe: describeRedis, it } },
+  { claimSigned: true, harness: { describe: describeRedis, it } },
 );
 
 const describePostgres = await needs('postgres');
@@ -45,7 +43,7 @@ testStore(
     tables.push(table);
     return postgresStore({ pool: pool as NonNullable<typeof pool>, table });
   },
-  { durable: true, harness: { describe: describePostgres, it } },
+  { claimSigned: true, harness: { describe: describePostgres, it } },
 );
 
 afterAll(async () => {
@@ -61,19 +59,17 @@ afterAll(async () => {
   }
 });
 
-testStore('an in-memory durable store (the base of the broken stores below)', durableMapStore);
-
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const base = (): SignedClaimStore => memoryStore();
 
 const broken: Array<{ bug: string; fails: string; make: () => DedupeStore }> = [
   {
     bug: 'a claim that reads, waits, then writes (not atomic)',
     fails: '100 concurrent claim(key) calls give exactly one winner',
     make: () => {
-      const base = durableMapStore();
       const held = new Set<string>();
       return {
-        ...base,
+        ...base(),
         async claim(key) {
           const taken = held.has(key);
           await tick();
@@ -86,105 +82,71 @@ const broken: Array<{ bug: string; fails: string; make: () => DedupeStore }> = [
   {
     bug: 'keys that never expire',
     fails: 'claim(key) returns true again once the key has expired',
-    make: () => ({ ...durableMapStore(), claim: ((held) => (key: string) => !held.has(key) && Boolean(held.add(key)))(new Set<string>()) }),
+    make: () => ({ ...base(), claim: ((held) => (key: string) => !held.has(key) && Boolean(held.add(key)))(new Set<string>()) }),
   },
   {
     bug: 'a release that forgets nothing',
     fails: 'release(key) frees the key',
-    make: () => ({ ...durableMapStore(), release: () => undefined }),
+    make: () => ({ ...base(), release: () => undefined }),
   },
   {
     bug: 'keys cut to 255 characters',
     fails: 'claim(key) works with long (1000 characters) and unicode keys',
     make: () => {
-      const base = durableMapStore();
-      return { ...base, claim: (key, ttl) => base.claim(key.slice(0, 255), ttl), release: (key) => base.release(key.slice(0, 255)) };
+      const store = base();
+      return { ...store, claim: (key, ttl) => store.claim(key.slice(0, 255), ttl), release: (key) => store.release(key.slice(0, 255)) };
     },
   },
   {
-    bug: 'a reclaim that ignores the lease',
-    fails: 'reclaim() hands back a saved, unfinished record only after its lease has run out',
+    bug: 'a claimSigned that never checks the binding',
+    fails: 'claimSigned() with another binding for a used signature is replayed and claims nothing',
     make: () => {
-      const base = durableMapStore();
-      return { ...base, save: (key, record) => base.save(key, record, 0) };
+      const store = base();
+      return { ...store, claimSigned: async (key: string, ttlMs: number) => ((await store.claim(key, ttlMs)) ? 'claimed' : 'duplicate') };
     },
   },
   {
-    bug: 'a reclaim that does not renew the lease',
-    fails: 'reclaim() renews the lease: a second reclaim() right after returns nothing',
+    bug: 'a claimSigned that claims the key of a replayed use',
+    fails: 'claimSigned() with another binding for a used signature is replayed and claims nothing',
     make: () => {
-      const base = durableMapStore();
-      return { ...base, reclaim: (_leaseMs, limit) => base.reclaim(0, limit) };
-    },
-  },
-  {
-    bug: 'a finish that keeps the record',
-    fails: 'finish(key) removes the record from reclaim() and keeps the key held',
-    make: () => ({ ...durableMapStore(), finish: () => undefined }),
-  },
-  {
-    bug: 'a reclaim that reads, waits, then renews (not atomic)',
-    fails: '20 concurrent reclaim() calls hand each record to exactly one caller',
-    make: () => {
-      const base = durableMapStore();
+      const store = base();
       return {
-        ...base,
-        async reclaim(leaseMs, limit) {
-          // Peek at what is due without renewing, yield, then renew: two callers see the same records.
-          const due = base.reclaim(0, limit) as StoredCallback[];
+        ...store,
+        claimSigned: async (key: string, ttlMs: number, use: Parameters<SignedClaimStore['claimSigned']>[2]) => {
+          const outcome = await store.claimSigned(key, ttlMs, use);
+          if (outcome === 'replayed') await store.claim(key, ttlMs);
+          return outcome;
+        },
+      };
+    },
+  },
+  {
+    bug: 'a claimSigned that reads the binding, waits, then binds (not atomic)',
+    fails: '50 concurrent claimSigned() calls, one signature, 50 bindings: one claims, 49 are replayed',
+    make: () => {
+      const store = base();
+      const bound = new Map<string, string>();
+      return {
+        ...store,
+        claimSigned: async (key: string, ttlMs: number, use: Parameters<SignedClaimStore['claimSigned']>[2]) => {
+          const existing = bound.get(use.id);
           await tick();
-          for (const { key, record } of due) base.save(key, record, leaseMs);
-          return due;
+          if (existing !== undefined && existing !== use.binding) return 'replayed';
+          bound.set(use.id, use.binding);
+          return (await store.claim(key, ttlMs)) ? 'claimed' : 'duplicate';
         },
       };
     },
   },
   {
-    bug: 'a claimAndSave that saves even when the claim fails',
-    fails: 'claimAndSave(key) returns false while the key is held and saves nothing',
+    bug: 'a claimSigned whose bindings never expire',
+    fails: 'claimSigned() forgets a binding once its ttl has run out',
     make: () => {
-      const base = durableMapStore();
+      const store = base();
       return {
-        ...base,
-        claimAndSave(key, ttlMs, record, leaseMs) {
-          const first = base.claim(key, ttlMs) as boolean;
-          base.save(key, record, leaseMs);
-          return first;
-        },
-      };
-    },
-  },
-  {
-    bug: 'a claimAndSave that reads, waits, then writes (not atomic)',
-    fails: '100 concurrent claimAndSave(key) calls give exactly one winner and one record',
-    make: () => {
-      const base = durableMapStore();
-      const held = new Set<string>();
-      return {
-        ...base,
-        async claimAndSave(key, _ttlMs, record, leaseMs) {
-          const taken = held.has(key);
-          await tick();
-          held.add(key);
-          if (!taken) base.save(key, record, leaseMs);
-          return !taken;
-        },
-      };
-    },
-  },
-  {
-    bug: 'a claimAndSave that keeps its claims apart from claim()',
-    fails: '50 concurrent claim(key) and 50 claimAndSave(key) calls on one key give exactly one winner',
-    make: () => {
-      const base = durableMapStore();
-      const apart = durableMapStore();
-      return {
-        ...base,
-        claimAndSave(key, ttlMs, record, leaseMs) {
-          if (!(apart.claim(key, ttlMs) as boolean)) return false;
-          base.save(key, record, leaseMs);
-          return true;
-        },
+        ...store,
+        claimSigned: (key: string, ttlMs: number, use: Parameters<SignedClaimStore['claimSigned']>[2]) =>
+          store.claimSigned(key, ttlMs, { ...use, ttlMs: 3_600_000 }),
       };
     },
   },
@@ -202,7 +164,7 @@ describe('the conformance suite', () => {
     expect(target).toBeDefined();
     await expect(target?.run(entry.make())).rejects.toThrow();
     // The same case passes on the correct store, so the failure above is the bug's doing.
-    await expect(target?.run(durableMapStore())).resolves.toBeUndefined();
+    await expect(target?.run(base())).resolves.toBeUndefined();
   });
 
   it('refuses to run outside a test runner without a harness', () => {

@@ -6,9 +6,9 @@
  *   import { testStore } from 'suno-callbacks/testing';
  *   testStore('mapStore', () => mapStore());
  *
- * Like the built-in memory store, this one lives in one process: it is neither shared between instances nor
- * crash-safe. A store becomes crash-safe by adding the durable part (`save`, `finish`, `reclaim`, documented on
- * `DedupeStore`) on storage that outlives the process; lib/stores/postgres.ts is a readable model of it.
+ * Like the built-in memory store, this one lives in one process and is not shared between instances. Signatures are
+ * single-use with it too: the middleware binds them through plain claims (an optional `claimSigned` does it in one
+ * step; lib/stores/redis.ts is a readable model). Delivery that survives a crash is the `queue` option's job.
  *
  * Run it as a server with `npx tsx examples/custom-store.ts`.
  */

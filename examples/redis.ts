@@ -5,8 +5,8 @@
  *
  *   const client = await createClient({ url: process.env.REDIS_URL }).on('error', console.error).connect();
  *
- * Callbacks are saved in Redis before the 200 and finished after their listeners, so a callback whose process died
- * mid-way is dispatched again by an instance that starts later (`recoverOnStart`) or calls `suno.recover()`.
+ * The store dedupes and binds signatures across instances; listeners still run in the process that answered. For
+ * delivery that survives a crash, add a BullMQ queue (examples/bullmq/).
  */
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -23,8 +23,6 @@ client.on('error', (error) => console.error(`[redis] ${error.message}`));
 const suno = sunoCallbacks({
   secret,
   store: redisStore({ client, prefix: 'suno-callbacks:' }),
-  // Longer than your slowest listener with all its retries: a lease that runs out hands the callback to another.
-  leaseSeconds: 600,
   // While Redis is down the sender gets 503 after at most this long, and retries.
   storeTimeoutMs: 2000,
 });

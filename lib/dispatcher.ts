@@ -16,6 +16,7 @@ export class Dispatcher {
     private readonly retry: ResolvedOptions['retry'],
     concurrency: number,
     private readonly logger: Logger,
+    private readonly listenerTimeoutMs: number = Infinity,
   ) {
     this.limiter = new Limiter(concurrency);
   }
@@ -57,7 +58,7 @@ export class Dispatcher {
     const attempt = (): Promise<void> =>
       this.limiter.run(async () => {
         attempts += 1;
-        await listener(event);
+        await this.bounded(listener(event), name);
       });
     const started = performance.now();
     try {
@@ -75,6 +76,24 @@ export class Dispatcher {
         return new ListenerError(event, name, attempts, cause);
       }
     }
+  }
+
+  /**
+   * An attempt that outlives `listenerTimeoutMs` counts as failed: a listener that never settles would otherwise hold
+   * its concurrency slot and its pending count forever, and `close()` with them. Its promise is left to settle alone.
+   */
+  private bounded(result: unknown, name: SunoEventName): unknown {
+    if (!(result instanceof Promise) || this.listenerTimeoutMs === Infinity) return result;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the "${name}" listener did not settle within ${this.listenerTimeoutMs} ms`)),
+        this.listenerTimeoutMs,
+      );
+    });
+    // A late rejection of the abandoned attempt must not surface as an unhandled rejection.
+    result.catch(() => undefined);
+    return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
   }
 
   private retryOptions(firstAttemptStarted: number): ResolvedOptions['retry'] {

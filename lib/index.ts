@@ -1,5 +1,6 @@
 export { sunoCallbacks } from './middleware.js';
 export type { SunoCallbacks } from './middleware.js';
+export type { CloseReport } from './in-process-delivery.js';
 export { memoryStore } from './stores/memory.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
 export { SunoCallbackError, ListenerError, StoreError } from './errors.js';
@@ -23,7 +24,7 @@ export type {
   ResolveHost,
 } from './download.js';
 export type { CallbackKind, CallbackStage } from './classify.js';
-export type { DedupeStore, DurableStore, StoredCallback } from './store.js';
+export type { DedupeStore, SignatureUse, SignedClaimOutcome, SignedClaimStore } from './store.js';
 export type { Logger, RetryOptions, SunoCallbacksOptions } from './options.js';
 export type {
   BaseEvent,

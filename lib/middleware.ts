@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkMediaType, readBody } from './body.js';
+import { DUPLICATE, RECEIVED, errorAnswer, type Answer } from './answers.js';
+import { checkMediaType, drainAfterAnswer, readBody } from './body.js';
+import { ByteBudget } from './byte-budget.js';
 import { downloadListener } from './download/listener.js';
 import { isCallbackKind } from './classify.js';
 import type { SunoEventName, SunoListener } from './events.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
-import { DUPLICATE, Pipeline, RECEIVED, type Answer, type IncomingCallback } from './pipeline.js';
+import { Pipeline, type CloseReport, type IncomingCallback, type IncomingCredentials } from './pipeline.js';
 
 type Request = IncomingMessage & { body?: unknown; path?: string };
 type Next = (error?: unknown) => void;
@@ -18,12 +20,11 @@ export interface SunoCallbacks {
   /** Removes a listener added with `on`. */
   off<E extends SunoEventName>(name: E, listener: SunoListener<E>): SunoCallbacks;
   /**
-   * Stops accepting (new callbacks get 503 `shutting_down`), waits for running listeners, and closes the store if the
-   * middleware created it.
+   * Stops accepting (new callbacks get 503 `shutting_down`), waits for running listeners (at most `timeoutMs`), and
+   * closes the store if the middleware created it. Resolves with what was left unfinished.
+   * @example process.on('SIGTERM', () => suno.close({ timeoutMs: 10_000 }).then(() => server.close()));
    */
-  close(): Promise<void>;
-  /** Durable stores: dispatch again what a crashed process accepted but never finished. Resolves with the count. */
-  recover(): Promise<number>;
+  close(options?: { timeoutMs?: number }): Promise<CloseReport>;
   /** Callbacks accepted whose listeners have not finished yet. */
   readonly inFlight: number;
   /** The path callbacks arrive on, relative to where the middleware is mounted. */
@@ -32,7 +33,7 @@ export interface SunoCallbacks {
 
 // The two answers nearly every request gets, serialised once.
 const PRECOMPUTED = new Map<Answer['body'], string>(
-  [RECEIVED, DUPLICATE].map((receipt) => [receipt.answer.body, JSON.stringify(receipt.answer.body)]),
+  [RECEIVED, DUPLICATE].map((answer) => [answer.body, JSON.stringify(answer.body)]),
 );
 
 function send(res: ServerResponse, answer: Answer): void {
@@ -83,6 +84,10 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+function credentialsOf(req: Request): IncomingCredentials {
+  return { timestamp: header(req, TIMESTAMP_HEADER), signature: header(req, SIGNATURE_HEADER), token: queryToken(req) };
+}
+
 /**
  * Creates the middleware that receives Suno callbacks. Mount it with `app.use(suno)`; it answers
  * `POST {path}` and `POST {path}/:kind` and passes every other request on.
@@ -97,28 +102,44 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   const pipeline = new Pipeline(resolved);
   const basePath = resolved.path;
   const prefix = basePath === '/' ? '/' : `${basePath}/`;
-  const { logger, maxBodyBytes } = resolved;
+  const { logger } = resolved;
+  const limits = { maxBytes: resolved.maxBodyBytes, timeoutMs: resolved.bodyTimeoutMs, budget: new ByteBudget(resolved.maxUnverifiedBytes) };
 
   if (resolved.store.init !== undefined) {
     pipeline.start().catch((error: unknown) => logger.error('[suno-callbacks] store init failed; will retry', error));
   }
 
+  /** Answers before the body was read, then drains what the sender still sends. */
+  function refuseEarly(req: Request, res: ServerResponse, answer: Answer): void {
+    send(res, pipeline.rejectBeforeBody(answer).answer);
+    drainAfterAnswer(req, res);
+  }
+
   async function handle(req: Request, res: ServerResponse, kindHint: string | undefined): Promise<void> {
     const unsupported = checkMediaType(req);
-    const body = unsupported ?? (await readBody(req, maxBodyBytes));
-    if ('status' in body) {
-      const receipt = pipeline.rejectBeforeBody(body);
-      send(res, receipt.answer);
+    if (unsupported !== undefined) {
+      refuseEarly(req, res, unsupported);
       return;
     }
-    const incoming: IncomingCallback = {
-      body,
-      kindHint,
-      timestamp: header(req, TIMESTAMP_HEADER),
-      signature: header(req, SIGNATURE_HEADER),
-      token: queryToken(req),
-    };
-    const receipt = await pipeline.receive(incoming);
+    const credentials = credentialsOf(req);
+    const early = pipeline.checkBeforeBody(credentials);
+    if (early !== undefined) {
+      send(res, early.answer);
+      drainAfterAnswer(req, res);
+      return;
+    }
+    const read = await readBody(req, limits);
+    if ('status' in read.result) {
+      refuseEarly(req, res, read.result);
+      return;
+    }
+    const incoming: IncomingCallback = { ...credentials, body: read.result, kindHint };
+    let receipt;
+    try {
+      receipt = await pipeline.receive(incoming);
+    } finally {
+      read.release();
+    }
     try {
       send(res, receipt.answer);
     } finally {
@@ -137,18 +158,14 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
     const kindHint = route.hint;
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      send(res, pipeline.rejectBeforeBody({
-        status: 405,
-        body: { error: 'method_not_allowed', message: 'Callbacks must be sent with POST.' },
-      }).answer);
+      send(res, pipeline.rejectBeforeBody(errorAnswer(405, 'method_not_allowed', 'Callbacks must be sent with POST.')).answer);
       return;
     }
     handle(req, res, kindHint).catch((error: unknown) => {
       // Reached only by a bug: answer something the sender retries, and keep the process alive.
       logger.error('[suno-callbacks] unexpected error while receiving a callback', error);
       if (!res.headersSent) {
-        const internal = { error: 'internal_error', message: 'The receiver failed unexpectedly; retry later.' };
-        send(res, pipeline.rejectBeforeBody({ status: 503, body: internal, headers: { 'Retry-After': '5' } }).answer);
+        send(res, pipeline.rejectBeforeBody(errorAnswer(503, 'internal_error', 'The receiver failed unexpectedly; retry later.')).answer);
       }
     });
   }) as SunoCallbacks;
@@ -165,11 +182,9 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
     pipeline.dispatcher.off(name, listener);
     return middleware;
   };
-  middleware.close = () => pipeline.close();
-  middleware.recover = () => pipeline.recover();
+  middleware.close = (closeOptions) => pipeline.close(closeOptions?.timeoutMs);
 
   // Created here, so that a wrong download option fails the factory like any other option.
   if (resolved.downloads !== undefined) middleware.on('callback', downloadListener(resolved.downloads));
-  pipeline.scheduleRecovery(resolved.recoverOnStart);
   return middleware;
 }

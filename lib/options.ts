@@ -60,12 +60,17 @@ export interface SunoCallbacksOptions {
   /** A store call slower than this counts as failed: the sender gets 503 and retries later. @default 5000 */
   storeTimeoutMs?: number | undefined;
   /**
-   * Durable stores only: a callback saved but not finished after this long is taken to belong to a dead process and
-   * is dispatched again by `recover()`. Keep it above your slowest listener's total retry time. @default 600
+   * A listener attempt that has not settled after this long counts as failed and is retried; a listener that never
+   * settles would otherwise hold its slot, and `close()`, forever. @default 30_000
    */
-  leaseSeconds?: number | undefined;
-  /** Durable stores only: run `recover()` once when the middleware starts. @default true */
-  recoverOnStart?: boolean | undefined;
+  listenerTimeoutMs?: number | undefined;
+  /** A body that has not fully arrived this long after the headers gets 408 `body_timeout`. @default 15_000 */
+  bodyTimeoutMs?: number | undefined;
+  /**
+   * Most body bytes buffered at once by requests not yet authenticated (their signature needs the body's task id);
+   * past it, new ones get 503 `overloaded`. @default 4 * maxBodyBytes
+   */
+  maxUnverifiedBytes?: number | undefined;
   /**
    * Download every asset event's files before the links expire, as a `callback` listener with the middleware's
    * retries (the same as `suno.on('callback', downloadListener(downloads))`). @default off
@@ -90,8 +95,11 @@ export interface ResolvedOptions {
   processBeforeAck: boolean;
   logger: Logger;
   storeTimeoutMs: number;
-  leaseMs: number;
-  recoverOnStart: boolean;
+  listenerTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxUnverifiedBytes: number;
+  /** How long a signature stays bound to its first use: twice the timestamp tolerance. */
+  signatureTtlMs: number;
   downloads: DownloadListenerOptions | undefined;
 }
 
@@ -119,8 +127,9 @@ const OPTION_NAMES = [
   'processBeforeAck',
   'logger',
   'storeTimeoutMs',
-  'leaseSeconds',
-  'recoverOnStart',
+  'listenerTimeoutMs',
+  'bodyTimeoutMs',
+  'maxUnverifiedBytes',
   'downloads',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
@@ -194,25 +203,29 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
   if (raw.store !== undefined) assertStore(raw.store);
   const logger = resolveLogger(raw.logger);
+  const toleranceSeconds = numberOption('toleranceSeconds', raw.toleranceSeconds, 300, 1);
+  const maxBodyBytes = numberOption('maxBodyBytes', raw.maxBodyBytes, 5 * 1024 * 1024, 1);
   return {
     secrets,
     tokens,
     allowUnsigned,
-    toleranceSeconds: numberOption('toleranceSeconds', raw.toleranceSeconds, 300, 1),
+    toleranceSeconds,
     path: resolvePath(raw.path),
     store: raw.store ?? memoryStore(),
     ownsStore: raw.store === undefined,
     dedupeTtlMs: numberOption('dedupeTtlSeconds', raw.dedupeTtlSeconds, 86_400, 1) * 1000,
-    maxBodyBytes: numberOption('maxBodyBytes', raw.maxBodyBytes, 5 * 1024 * 1024, 1),
+    maxBodyBytes,
     retry: resolveRetry(raw.retry),
     concurrency: numberOption('concurrency', raw.concurrency, 16, 1),
     maxPending: numberOption('maxPending', raw.maxPending, 1000, 1),
     processBeforeAck: booleanOption('processBeforeAck', raw.processBeforeAck, false),
     logger,
     storeTimeoutMs: numberOption('storeTimeoutMs', raw.storeTimeoutMs, 5000, 1),
-    // A lease of 0 would hand every live callback to recovery at once.
-    leaseMs: numberOption('leaseSeconds', raw.leaseSeconds, 600, 1, false) * 1000,
-    recoverOnStart: booleanOption('recoverOnStart', raw.recoverOnStart, true),
+    listenerTimeoutMs: numberOption('listenerTimeoutMs', raw.listenerTimeoutMs, 30_000, 1),
+    bodyTimeoutMs: numberOption('bodyTimeoutMs', raw.bodyTimeoutMs, 15_000, 1),
+    maxUnverifiedBytes: numberOption('maxUnverifiedBytes', raw.maxUnverifiedBytes, 4 * maxBodyBytes, maxBodyBytes),
+    // Past the tolerance the timestamp alone refuses a replay; twice covers clocks skewed either way.
+    signatureTtlMs: 2 * toleranceSeconds * 1000,
     downloads: raw.downloads,
   };
 }

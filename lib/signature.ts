@@ -41,11 +41,14 @@ export interface SignatureInput {
   now?: number;
 }
 
+export type SignatureHeaderInput = Pick<SignatureInput, 'timestamp' | 'signature' | 'toleranceSeconds' | 'now'>;
+
 /**
- * Checks the timestamp window first (cheap, and it bounds replays), then the signature against every secret.
- * Every secret is compared, even after a match, so the time taken does not reveal which one matched.
+ * What can be checked before the body arrives (the signature itself needs the task id from the body): both headers
+ * present, the timestamp inside the window, the signature shaped like a SHA-256 digest. Strangers are refused here,
+ * before they make the server buffer anything.
  */
-export function checkSignature(input: SignatureInput): SignatureCheck {
+export function checkSignatureHeaders(input: SignatureHeaderInput): Extract<SignatureCheck, { ok: false }> | undefined {
   const { timestamp, signature } = input;
   if (timestamp === undefined || timestamp === '' || signature === undefined || signature === '') {
     return {
@@ -70,6 +73,17 @@ export function checkSignature(input: SignatureInput): SignatureCheck {
   if (!BASE64_DIGEST.test(signature)) {
     return { ok: false, error: 'invalid_signature', message: 'X-Webhook-Signature does not match.' };
   }
+  return undefined;
+}
+
+/**
+ * Checks the headers first (cheap, and the window bounds replays), then the signature against every secret.
+ * Every secret is compared, even after a match, so the time taken does not reveal which one matched.
+ */
+export function checkSignature(input: SignatureInput): SignatureCheck {
+  const refused = checkSignatureHeaders(input);
+  if (refused !== undefined) return refused;
+  const { timestamp, signature } = input as { timestamp: string; signature: string };
   const received = Buffer.from(signature, 'base64');
   let matched = -1;
   input.secrets.forEach((secret, index) => {

@@ -1,49 +1,55 @@
 import { received } from './option-checks.js';
 
 /**
- * Where dedupe keys live. The one required operation is an atomic claim; everything else is optional.
- * Methods may answer synchronously or with a Promise.
- *
- * The durable part (`save`, `finish`, `reclaim`: all three or none) makes a store crash-safe: an accepted callback is
- * saved before the sender gets its 200, marked finished once its listeners succeed, and a callback saved but never
- * finished (the process died) is handed out again by `reclaim` once its lease runs out.
+ * Where dedupe keys live: one question, "has this key been seen?", answered atomically. Durability of the work is
+ * the queue's job (the `queue` option), not the store's. Methods may answer synchronously or with a Promise.
  */
 export interface DedupeStore {
   /** Atomically claim `key` for `ttlMs`; true when this caller is first, false while the key is held. */
   claim(key: string, ttlMs: number): boolean | Promise<boolean>;
-  /** Forget `key` (and any saved record of it), so a later delivery of the same callback is processed again. */
+  /** Forget `key`, so a later delivery of the same callback is processed again. */
   release(key: string): void | Promise<void>;
   /** Prepare the store (create tables, load scripts); called once, before the first claim. Must be idempotent. */
   init?(): void | Promise<void>;
   /** Free the store's resources; called by `suno.close()` only for a store the middleware created. Idempotent. */
   close?(): void | Promise<void>;
-  /** Durable: record an accepted callback under its claimed key; nobody may reclaim it for `leaseMs`. */
-  save?(key: string, record: string, leaseMs: number): void | Promise<void>;
-  /** Durable: the callback's listeners succeeded; keep the key (it still blocks redeliveries) but drop the record. */
-  finish?(key: string): void | Promise<void>;
-  /**
-   * Durable: atomically take up to `limit` saved, unfinished records whose lease has run out, renewing each lease by
-   * `leaseMs` so that no other instance takes the same record.
-   */
-  reclaim?(leaseMs: number, limit: number): StoredCallback[] | Promise<StoredCallback[]>;
-  /**
-   * Durable, optional: atomically claim `key` for `ttlMs` and, only when this caller is first, save `record` under it
-   * with a lease of `leaseMs`; resolves like `claim`. The sender waits for its 200 until the callback is saved, so
-   * `claim` then `save` costs it two round trips to the store; this is one. Without it the middleware calls both.
-   */
-  claimAndSave?(key: string, ttlMs: number, record: string, leaseMs: number): boolean | Promise<boolean>;
 }
 
-/** A callback saved by a durable store, as `reclaim` hands it back. */
-export interface StoredCallback {
-  key: string;
-  record: string;
+/**
+ * One use of a provider signature. The provider signs `<taskId>.<timestamp>`, not the body, so whoever holds one
+ * header pair could attach it to any body for that task: the first authentic use binds the signature to one dedupe
+ * key and one body, and any other use of it is a forgery.
+ */
+export interface SignatureUse {
+  /** Identifies the (task id, timestamp, signature) triple; a digest, never the signature itself. */
+  id: string;
+  /** Digest of the dedupe key and the body that first used the signature. */
+  binding: string;
+  /** How long the binding is kept: at least twice the timestamp tolerance. */
+  ttlMs: number;
 }
 
-/** A store whose durable part is present. */
-export type DurableStore = DedupeStore & Required<Pick<DedupeStore, 'save' | 'finish' | 'reclaim'>>;
+/** `replayed`: the signature was first used with another key or body. */
+export type SignedClaimOutcome = 'claimed' | 'duplicate' | 'replayed';
 
-const DURABLE_METHODS = ['save', 'finish', 'reclaim'] as const;
+/**
+ * A store that binds a signature and claims a key in ONE atomic step (one round trip on a server). The built-in
+ * stores are; any other `DedupeStore` still gets single-use signatures, through plain claims (two round trips).
+ */
+export interface SignedClaimStore extends DedupeStore {
+  /**
+   * Atomically: when `use.id` is bound to another binding, answer `replayed` and change nothing; otherwise bind it
+   * (if unbound) for `use.ttlMs`, then claim `key` for `ttlMs` like `claim` does.
+   */
+  claimSigned(key: string, ttlMs: number, use: SignatureUse): SignedClaimOutcome | Promise<SignedClaimOutcome>;
+}
+
+export function hasSignedClaim(store: DedupeStore): store is SignedClaimStore {
+  return typeof (store as Partial<SignedClaimStore>).claimSigned === 'function';
+}
+
+/** Methods of the crash-safe store contract of 0.1, now replaced by the `queue` option: named so a user learns why. */
+const REMOVED_METHODS = ['save', 'finish', 'reclaim', 'claimAndSave'] as const;
 
 /** Checks a store's shape once, in the factory, naming what is missing. */
 export function assertStore(store: unknown): asserts store is DedupeStore {
@@ -56,32 +62,16 @@ export function assertStore(store: unknown): asserts store is DedupeStore {
       throw new TypeError(`\`store\` is missing the method \`${method}()\` that every DedupeStore must have.`);
     }
   }
-  for (const method of ['init', 'close', ...DURABLE_METHODS]) {
+  for (const method of ['init', 'close', 'claimSigned']) {
     if (candidate[method] !== undefined && typeof candidate[method] !== 'function') {
       throw new TypeError(`\`store.${method}\` must be a function when present; received ${received(candidate[method])}.`);
     }
   }
-  const durable = DURABLE_METHODS.filter((method) => typeof candidate[method] === 'function');
-  if (durable.length > 0 && durable.length < DURABLE_METHODS.length) {
-    const missing = DURABLE_METHODS.filter((method) => !durable.includes(method));
+  const removed = REMOVED_METHODS.filter((method) => candidate[method] !== undefined);
+  if (removed.length > 0) {
     throw new TypeError(
-      `\`store\` implements ${durable.map((m) => `${m}()`).join(', ')} but not ${missing.map((m) => `${m}()`).join(', ')}: ` +
-        'a durable store needs save(), finish() and reclaim() together.',
+      `\`store\` implements ${removed.map((m) => `${m}()`).join(', ')}, which the middleware no longer calls: a store ` +
+        'only dedupes. For crash-safe delivery pass a BullMQ queue as the `queue` option.',
     );
   }
-  if (candidate.claimAndSave !== undefined) {
-    if (typeof candidate.claimAndSave !== 'function') {
-      throw new TypeError(`\`store.claimAndSave\` must be a function when present; received ${received(candidate.claimAndSave)}.`);
-    }
-    // The middleware only saves on a durable store, so elsewhere the method would never be called: a mistake to report.
-    if (durable.length === 0) {
-      throw new TypeError(
-        '`store` implements claimAndSave() but not save(), finish() and reclaim(): claimAndSave() belongs to the durable part.',
-      );
-    }
-  }
-}
-
-export function isDurable(store: DedupeStore): store is DurableStore {
-  return typeof store.save === 'function' && typeof store.finish === 'function' && typeof store.reclaim === 'function';
 }

@@ -42,11 +42,23 @@ export function createApp(options: SunoCallbacksOptions = {}, setup?: (app: Expr
   return { app, suno, events, of, logger };
 }
 
+let deliveries = 0;
+
+/**
+ * The provider signs each delivery with its own send time. Tests send faster than one a second, so each signing
+ * steps a second further back (within the tolerance): two deliveries never share a signature by accident, since
+ * a shared signature is a replay.
+ */
+function sendTime(): number {
+  deliveries += 1;
+  return Math.floor(Date.now() / 1000) - (deliveries % 240);
+}
+
 /** Headers a real signed delivery of `body` carries; override one thing per test to break it. */
 export function signed(body: Record<string, any>, options: { secret?: string; taskId?: string; timestamp?: number } = {}) {
   const data = body.data ?? {};
   const taskId = options.taskId ?? data.task_id ?? data.taskId ?? body.taskId ?? body.task_id;
-  return signatureHeaders(options.secret ?? SECRET, String(taskId), options.timestamp);
+  return signatureHeaders(options.secret ?? SECRET, String(taskId), options.timestamp ?? sendTime());
 }
 
 /** POSTs a signed JSON body through supertest. */

@@ -4,7 +4,7 @@
  * It mounts the real middleware on a shared store and reports on stdout, one JSON object a line: `ready` (with its
  * port), `started` and `processed` (a listener began / ended for a key), `error` (the middleware's error event),
  * `log` (library messages) and `unhandled` (an unhandled rejection or exception, after which it exits with 70).
- * GET /stats answers { inFlight }; POST /recover runs suno.recover(). SIGTERM closes it cleanly (exit 0).
+ * GET /stats answers { inFlight }. SIGTERM closes it cleanly (exit 0).
  */
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -28,9 +28,7 @@ export interface WorkerConfig {
   table?: string;
   /** `record`: listeners finish at once; `hang`: listeners never finish (to be killed mid-flight). */
   mode: 'record' | 'hang';
-  leaseSeconds?: number;
   storeTimeoutMs?: number;
-  recoverOnStart?: boolean;
   /** Listeners running at once. @default 16 */
   concurrency?: number;
 }
@@ -93,9 +91,7 @@ const suno = sunoCallbacks({
   logger,
   retry: { retries: 0, minTimeout: 0 },
   maxPending: 10_000,
-  ...(config.leaseSeconds === undefined ? {} : { leaseSeconds: config.leaseSeconds }),
   ...(config.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: config.storeTimeoutMs }),
-  ...(config.recoverOnStart === undefined ? {} : { recoverOnStart: config.recoverOnStart }),
   ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
 });
 
@@ -112,12 +108,6 @@ const app = express();
 app.use(suno);
 app.get('/stats', (_req, res) => {
   res.json({ inFlight: suno.inFlight });
-});
-app.post('/recover', (_req, res) => {
-  suno.recover().then(
-    (recovered) => res.json({ recovered }),
-    (error: unknown) => res.status(500).json({ error: String(error) }),
-  );
 });
 
 const server = app.listen(0, '127.0.0.1', () => {

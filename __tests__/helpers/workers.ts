@@ -32,7 +32,6 @@ export interface Worker {
   readonly exited: Promise<number | string>;
   readonly alive: boolean;
   stats(): Promise<{ inFlight: number }>;
-  recover(): Promise<number>;
   /** SIGTERM: the worker closes the middleware and its client, then exits. */
   stop(): Promise<number | string>;
   /** SIGKILL: no clean-up of any kind, as in a crash. */
@@ -103,7 +102,6 @@ export function startWorker(config: WorkerConfig, timeoutMs = 20_000): Promise<W
             },
             keys: (type) => lines.flatMap((entry) => (entry.type === type ? [entry.key] : [])),
             stats: async () => (await (await fetch(`${base}/stats`)).json()) as { inFlight: number },
-            recover: async () => ((await (await fetch(`${base}/recover`, { method: 'POST' })).json()) as { recovered: number }).recovered,
             stop: () => {
               if (alive) child.kill('SIGTERM');
               return exited;

@@ -1,8 +1,11 @@
-import type { DedupeStore } from '../store.js';
+import { rejectUnknown } from '../option-checks.js';
+import type { SignedClaimStore } from '../store.js';
+import { ExpiringMap } from './expiring-map.js';
 
 export interface MemoryStoreOptions {
   /**
-   * Most keys held at once; past it the least recently used key is forgotten first, so memory stays bounded.
+   * Most keys held at once (and, separately, most signature bindings); past it the least recently claimed key is
+   * forgotten first, so memory stays bounded.
    * @default 100_000
    */
   maxEntries?: number;
@@ -10,58 +13,58 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+const OPTION_NAMES = ['maxEntries', 'now'] as const satisfies ReadonlyArray<keyof MemoryStoreOptions>;
+
 /**
- * The default store: one process, bounded memory, expiry honoured. Not shared between instances and not crash-safe:
- * a process killed between the 200 and its listeners loses that callback. Use the Redis or PostgreSQL store for either.
+ * The default store: one process, bounded memory, expiry honoured. Not shared between instances: run several
+ * instances behind a load balancer with the Redis or PostgreSQL store instead.
  *
  * @example
  * const suno = sunoCallbacks({ secret, store: memoryStore({ maxEntries: 10_000 }) });
  */
-export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore & { readonly size: number } {
+export function memoryStore(options: MemoryStoreOptions = {}): SignedClaimStore & { readonly size: number } {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('memoryStore() takes an options object: memoryStore({ maxEntries }).');
+  }
+  rejectUnknown('', options, OPTION_NAMES);
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError(`\`maxEntries\` must be a positive integer; received ${String(maxEntries)}.`);
   }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new TypeError('`now` must be a function returning milliseconds.');
+  }
   const now = options.now ?? Date.now;
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used key first.
-  const expiries = new Map<string, number>();
-  // Eviction goes through one long-lived iterator. A fresh keys() iterator starts at the front of the Map's table and
-  // steps over every slot deleted since the table was last compacted: once the store is full, that made each claim
-  // cost tens of microseconds. A live iterator never passes a key without evicting it, and the spec makes it skip
-  // deleted keys and reach re-inserted ones at the end, so its next key is always the least recently used one.
-  let oldest = expiries.keys();
+  const claims = new ExpiringMap<true>(maxEntries, now);
+  const bindings = new ExpiringMap<string>(maxEntries, now);
+
+  function claim(key: string, ttlMs: number): boolean {
+    if (claims.get(key) !== undefined) {
+      // A key still being redelivered is the last one to forget.
+      claims.touch(key);
+      return false;
+    }
+    claims.set(key, true, ttlMs);
+    return true;
+  }
 
   return {
     get size() {
-      return expiries.size;
+      return claims.size;
     },
-    claim(key, ttlMs) {
-      const current = now();
-      const expiresAt = expiries.get(key);
-      if (expiresAt !== undefined) {
-        expiries.delete(key);
-        if (expiresAt > current) {
-          expiries.set(key, expiresAt);
-          return false;
-        }
-      }
-      expiries.set(key, current + ttlMs);
-      if (expiries.size > maxEntries) {
-        let next = oldest.next();
-        // An iterator that reached the end stays finished, even after keys are added: start a new one.
-        if (next.done === true) {
-          oldest = expiries.keys();
-          next = oldest.next();
-        }
-        if (next.done !== true) expiries.delete(next.value);
-      }
-      return true;
+    claim,
+    claimSigned(key, ttlMs, use) {
+      const bound = bindings.get(use.id);
+      if (bound !== undefined && bound !== use.binding) return 'replayed';
+      if (bound === undefined) bindings.set(use.id, use.binding, use.ttlMs);
+      return claim(key, ttlMs) ? 'claimed' : 'duplicate';
     },
     release(key) {
-      expiries.delete(key);
+      claims.delete(key);
     },
     close() {
-      expiries.clear();
+      claims.clear();
+      bindings.clear();
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { DurableStore, StoredCallback } from '../store.js';
+import { rejectUnknown } from '../option-checks.js';
+import type { SignedClaimOutcome, SignedClaimStore } from '../store.js';
 
 /**
  * The part of a `pg` Pool (or Client) that the store uses. Only its shape matters: this module never imports `pg`.
@@ -34,10 +35,8 @@ export interface PostgresStoreOptions {
   cleanupBatch?: number;
 }
 
-/** The PostgreSQL store: a durable store (with `claimAndSave`) plus a clean-up you can also run from a scheduled job. */
-export interface PostgresStore extends DurableStore {
-  /** Always present here: the claim and the save are one statement. */
-  claimAndSave: NonNullable<DurableStore['claimAndSave']>;
+/** The PostgreSQL store, plus a clean-up you can also run from a scheduled job. */
+export interface PostgresStore extends SignedClaimStore {
   /** Deletes up to `limit` expired keys that hold no unfinished callback; resolves with how many went. */
   cleanup(limit?: number): Promise<number>;
 }
@@ -64,8 +63,8 @@ function tableName(value: unknown): TableName {
 }
 
 /**
- * The SQL that `init()` runs, for teams whose migrations own the schema. Each row is one claimed key: `expires_at`
- * ends the claim; `payload` and `lease_until` hold an accepted callback until its listeners finish (`done`).
+ * The SQL that `init()` runs, for teams whose migrations own the schema. Each row is one claimed key, or one
+ * signature binding (key `sig:<id>`, with its `binding`); `expires_at` ends either.
  *
  * @default table 'suno_callbacks'
  * @example
@@ -77,12 +76,11 @@ export function postgresSchema(table = 'suno_callbacks'): string {
     `CREATE TABLE IF NOT EXISTS ${qualified} (`,
     '  key         text        PRIMARY KEY,',
     '  expires_at  timestamptz NOT NULL,',
-    '  payload     text,',
-    '  lease_until timestamptz,',
-    '  done        boolean     NOT NULL DEFAULT false',
+    '  binding     text',
     ');',
+    // Tables made by 0.1 lack the column; the durable columns they have are left alone (nullable, unused).
+    `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS binding text;`,
     `CREATE INDEX IF NOT EXISTS "${bare}_expires_at" ON ${qualified} (expires_at);`,
-    `CREATE INDEX IF NOT EXISTS "${bare}_lease_until" ON ${qualified} (lease_until) WHERE payload IS NOT NULL AND NOT done;`,
   ].join('\n');
 }
 
@@ -94,10 +92,14 @@ function nonNegativeInteger(name: string, value: unknown, fallback: number, min:
   return value;
 }
 
+const OPTION_NAMES = ['pool', 'table', 'createTable', 'cleanupIntervalMs', 'cleanupBatch'] as const satisfies ReadonlyArray<
+  keyof PostgresStoreOptions
+>;
+
 /**
- * A store on PostgreSQL, shared by every instance of your app and crash-safe. A claim is one statement (an insert
- * that also takes over an expired row), and so is a claim that saves the accepted callback with it; expired keys are
- * deleted in small batches in the background, found through an index, never by scanning the table on the hot path.
+ * A store on PostgreSQL, shared by every instance of your app. A claim is one statement (an insert that also takes
+ * over an expired row), and so is a claim that binds the callback's signature; expired rows are deleted in small
+ * batches in the background, found through an index, never by scanning the table on the hot path.
  *
  * @example
  * import pg from 'pg';
@@ -107,7 +109,11 @@ function nonNegativeInteger(name: string, value: unknown, fallback: number, min:
  * const suno = sunoCallbacks({ secret, store: postgresStore({ pool }) });
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
-  if (typeof options !== 'object' || options === null || typeof options.pool?.query !== 'function') {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('postgresStore() takes an options object: postgresStore({ pool }).');
+  }
+  rejectUnknown('', options, OPTION_NAMES);
+  if (typeof options.pool?.query !== 'function') {
     throw new TypeError('postgresStore() needs `pool`: a pg Pool (anything with `query(text, values)`).');
   }
   const { pool } = options;
@@ -123,34 +129,27 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const lockId = `hashtext('suno-callbacks:${t.replaceAll('"', '')}')`;
   const createSql = `SELECT pg_advisory_xact_lock(${lockId});\n${postgresSchema(options.table ?? 'suno_callbacks')}`;
 
+  const expiry = (parameter: string): string => `now() + ${parameter}::double precision * interval '1 millisecond'`;
   const claimSql =
-    `INSERT INTO ${t} AS t (key, expires_at) VALUES ($1, now() + $2::double precision * interval '1 millisecond') ` +
-    'ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, payload = NULL, lease_until = NULL, done = false ' +
-    'WHERE t.expires_at <= now() RETURNING 1';
-  // The claim above, saving the callback in the same statement: one round trip before the sender's 200, and a caller
-  // that is not first writes nothing (the WHERE leaves a held row untouched).
-  const claimAndSaveSql =
-    `INSERT INTO ${t} AS t (key, expires_at, payload, lease_until, done) ` +
-    "VALUES ($1, now() + $2::double precision * interval '1 millisecond', $3, " +
-    "now() + $4::double precision * interval '1 millisecond', false) " +
-    'ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, payload = EXCLUDED.payload, ' +
-    'lease_until = EXCLUDED.lease_until, done = false WHERE t.expires_at <= now() RETURNING 1';
-  // An upsert, so a record saved after its claim expired is still kept (and reclaimed) rather than lost.
-  const saveSql =
-    `INSERT INTO ${t} AS t (key, expires_at, payload, lease_until) ` +
-    "VALUES ($1, now() + $3::double precision * interval '1 millisecond', $2, now() + $3::double precision * interval '1 millisecond') " +
-    'ON CONFLICT (key) DO UPDATE SET payload = EXCLUDED.payload, lease_until = EXCLUDED.lease_until, done = false';
-  const finishSql = `UPDATE ${t} SET payload = NULL, lease_until = NULL, done = true WHERE key = $1`;
+    `INSERT INTO ${t} AS t (key, expires_at) VALUES ($1, ${expiry('$2')}) ` +
+    'ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, binding = NULL WHERE t.expires_at <= now() RETURNING 1';
+  // The binding and the claim in one statement. `bound` keeps a live binding only when it is the same one (or takes
+  // over an expired row); no row back means another body or key holds the signature, and then `claimed` inserts
+  // nothing, because it only runs when `bound` returned a row.
+  const claimSignedSql =
+    'WITH bound AS (' +
+    `INSERT INTO ${t} AS t (key, expires_at, binding) VALUES ($3, ${expiry('$5')}, $4) ` +
+    'ON CONFLICT (key) DO UPDATE SET ' +
+    'expires_at = CASE WHEN t.expires_at <= now() THEN EXCLUDED.expires_at ELSE t.expires_at END, ' +
+    'binding = EXCLUDED.binding ' +
+    'WHERE t.expires_at <= now() OR t.binding = EXCLUDED.binding RETURNING 1' +
+    '), claimed AS (' +
+    `INSERT INTO ${t} AS t (key, expires_at) SELECT $1, ${expiry('$2')} WHERE EXISTS (SELECT 1 FROM bound) ` +
+    'ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, binding = NULL WHERE t.expires_at <= now() RETURNING 1' +
+    ') SELECT EXISTS (SELECT 1 FROM bound) AS bound, EXISTS (SELECT 1 FROM claimed) AS claimed';
   const releaseSql = `DELETE FROM ${t} WHERE key = $1`;
-  // SKIP LOCKED lets concurrent reclaims take disjoint rows; FOR UPDATE re-checks the lease on a row another
-  // instance renewed meanwhile, so no row is handed out twice.
-  const reclaimSql =
-    `UPDATE ${t} SET lease_until = now() + $1::double precision * interval '1 millisecond' WHERE key IN (` +
-    `SELECT key FROM ${t} WHERE payload IS NOT NULL AND NOT done AND lease_until <= now() ` +
-    'ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING key, payload';
-  // Rows that still hold an unfinished callback are left for reclaim, whatever their expiry.
   const cleanupSql =
-    `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= now() AND payload IS NULL ` +
+    `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= now() ` +
     'ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)';
 
   let lastCleanup = Date.now();
@@ -183,32 +182,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         await pool.query(createSql);
         return;
       }
-      await pool.query(`SELECT key, expires_at, payload, lease_until, done FROM ${t} LIMIT 0`);
+      await pool.query(`SELECT key, expires_at, binding FROM ${t} LIMIT 0`);
     },
     async claim(key, ttlMs) {
       const result = await pool.query(claimSql, [key, ttlMs]);
       maybeCleanup();
       return (result.rowCount ?? result.rows.length) > 0;
     },
-    async claimAndSave(key, ttlMs, record, leaseMs) {
-      const result = await pool.query(claimAndSaveSql, [key, ttlMs, record, leaseMs]);
+    async claimSigned(key, ttlMs, use): Promise<SignedClaimOutcome> {
+      const result = await pool.query(claimSignedSql, [key, ttlMs, `sig:${use.id}`, use.binding, use.ttlMs]);
       maybeCleanup();
-      return (result.rowCount ?? result.rows.length) > 0;
+      const row = result.rows[0] as { bound: boolean; claimed: boolean } | undefined;
+      if (row === undefined) throw new Error('the claim statement returned no row');
+      if (!row.bound) return 'replayed';
+      return row.claimed ? 'claimed' : 'duplicate';
     },
     async release(key) {
       await pool.query(releaseSql, [key]);
-    },
-    async save(key, record, leaseMs) {
-      await pool.query(saveSql, [key, record, leaseMs]);
-    },
-    async finish(key) {
-      await pool.query(finishSql, [key]);
-    },
-    async reclaim(leaseMs, limit) {
-      const result = await pool.query(reclaimSql, [leaseMs, Math.max(1, Math.floor(limit))]);
-      return (result.rows as Array<{ key: string; payload: string }>).map(
-        (row): StoredCallback => ({ key: row.key, record: row.payload }),
-      );
     },
     cleanup,
     async close() {
