@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkMediaType, readBody } from './body.js';
-import { downloadListener } from './download/listener.js';
 import { isCallbackKind } from './classify.js';
 import type { SunoEventName, SunoListener } from './events.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
@@ -168,8 +167,6 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   middleware.close = () => pipeline.close();
   middleware.recover = () => pipeline.recover();
 
-  // Created here, so that a wrong download option fails the factory like any other option.
-  if (resolved.downloads !== undefined) middleware.on('callback', downloadListener(resolved.downloads));
   pipeline.scheduleRecovery(resolved.recoverOnStart);
   return middleware;
 }

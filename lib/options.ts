@@ -1,5 +1,4 @@
 import { booleanOption, numberOption, received, rejectUnknown, RETRY_OPTION_NAMES } from './option-checks.js';
-import type { DownloadListenerOptions } from './download/listener.js';
 import { assertStore, type DedupeStore } from './store.js';
 import { memoryStore } from './stores/memory.js';
 
@@ -66,12 +65,6 @@ export interface SunoCallbacksOptions {
   leaseSeconds?: number | undefined;
   /** Durable stores only: run `recover()` once when the middleware starts. @default true */
   recoverOnStart?: boolean | undefined;
-  /**
-   * Download every asset event's files before the links expire, as a `callback` listener with the middleware's
-   * retries (the same as `suno.on('callback', downloadListener(downloads))`). @default off
-   * @example sunoCallbacks({ secret, downloads: { dir: './downloads' } })
-   */
-  downloads?: DownloadListenerOptions | undefined;
 }
 
 export interface ResolvedOptions {
@@ -92,7 +85,6 @@ export interface ResolvedOptions {
   storeTimeoutMs: number;
   leaseMs: number;
   recoverOnStart: boolean;
-  downloads: DownloadListenerOptions | undefined;
 }
 
 const noop = (): void => undefined;
@@ -121,7 +113,6 @@ const OPTION_NAMES = [
   'storeTimeoutMs',
   'leaseSeconds',
   'recoverOnStart',
-  'downloads',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
 function stringList(name: string, value: unknown): string[] {
@@ -213,6 +204,5 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     // A lease of 0 would hand every live callback to recovery at once.
     leaseMs: numberOption('leaseSeconds', raw.leaseSeconds, 600, 1, false) * 1000,
     recoverOnStart: booleanOption('recoverOnStart', raw.recoverOnStart, true),
-    downloads: raw.downloads,
   };
 }
