@@ -5,41 +5,79 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import express from 'express';
+import express, { type Response } from 'express';
 import { createApp, post, signed, until } from './helpers/app.js';
-import { durableMapStore } from './helpers/durable-map-store.js';
+import { durableMapStore, type OneTripMapStore } from './helpers/durable-map-store.js';
 import { fixture } from './helpers/fixtures.js';
 import { failOnUnhandledRejections } from './helpers/unhandled.js';
+import { gate, settled } from './helpers/gate.js';
 import { memoryStore } from '../lib/stores/memory.js';
 import { sunoCallbacks } from '../lib/index.js';
 import type { DedupeStore } from '../lib/store.js';
 
 failOnUnhandledRejections();
 
-/** The memory store, answering every claim after `delayMs` as a networked store would. */
-function slowStore(delayMs: number): DedupeStore & { claims: number } {
+/**
+ * The memory store, whose claims stay unanswered until the test opens the gate, as a slow networked store's would;
+ * `onClaim` runs as each claim arrives.
+ */
+function gatedStore(onClaim: () => void = () => undefined): DedupeStore & { claims: number; open(): void } {
   const inner = memoryStore();
+  const answer = gate();
   const store = {
     claims: 0,
-    claim: (key: string, ttlMs: number) => {
+    open: answer.open,
+    claim: async (key: string, ttlMs: number) => {
       store.claims += 1;
-      return new Promise<boolean>((resolve) => setTimeout(() => resolve(inner.claim(key, ttlMs) as boolean), delayMs));
+      onClaim();
+      await answer.opened;
+      return inner.claim(key, ttlMs) as boolean;
     },
     release: (key: string) => inner.release(key),
   };
   return store;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The durable store, noting when each saved record's lease runs out (the clock is what recovery waits on). */
+function leaseTracking(inner: OneTripMapStore): { store: OneTripMapStore; leases: Map<string, number>; reclaimed: number } {
+  const leases = new Map<string, number>();
+  const tracked = {
+    leases,
+    reclaimed: 0,
+    store: {
+      ...inner,
+      save: (key: string, record: string, leaseMs: number) => (leases.set(key, Date.now() + leaseMs), inner.save(key, record, leaseMs)),
+      claimAndSave: (key: string, ttlMs: number, record: string, leaseMs: number) => {
+        const first = inner.claimAndSave(key, ttlMs, record, leaseMs);
+        if (first === true) leases.set(key, Date.now() + leaseMs);
+        return first;
+      },
+      reclaim: async (leaseMs: number, limit: number) => {
+        const taken = await inner.reclaim(leaseMs, limit);
+        tracked.reclaimed += taken.length;
+        return taken;
+      },
+    } as OneTripMapStore,
+  };
+  return tracked;
+}
+
+/** Resolves once every lease noted in `leases` has run out: the store hands those records to recovery from now on. */
+function leasesRunOut(leases: Map<string, number>): Promise<void> {
+  return until(() => leases.size > 0 && [...leases.values()].every((end) => Date.now() >= end));
+}
 
 describe('accepting', () => {
   it('runs the listeners even when the answer cannot be written (something else answered first)', async () => {
-    const { app, suno, of } = createApp({ store: slowStore(30) }, (outer) => {
-      // A timeout middleware that answers before the store does: our later writeHead throws ERR_HTTP_HEADERS_SENT.
+    let current: Response | undefined;
+    // A timeout middleware that answers while the claim is still out: our later writeHead throws ERR_HTTP_HEADERS_SENT.
+    const store = gatedStore(() => {
+      if (current !== undefined && !current.headersSent) current.status(503).json({ error: 'timeout' });
+      store.open();
+    });
+    const { app, suno, of } = createApp({ store }, (outer) => {
       outer.use((_req, res, next) => {
-        setTimeout(() => {
-          if (!res.headersSent) res.status(503).json({ error: 'timeout' });
-        }, 5);
+        current = res;
         next();
       });
     });
@@ -51,32 +89,41 @@ describe('accepting', () => {
   });
 
   it('close() waits for a callback whose claim was still in progress when it was called', async () => {
-    const store = slowStore(50);
+    const store = gatedStore();
     const { app, suno } = createApp({ store });
     let ran = false;
     suno.on('cover-ready', () => void (ran = true));
     const delivery = post(app, fixture('cover.success.json')).then((response) => response);
     await until(() => store.claims === 1);
-    await suno.close();
+    const closing = suno.close();
+    expect(await settled(closing)).toBe(false);
+    store.open();
+    await closing;
     expect(ran).toBe(true);
     expect((await delivery).body).toEqual({ status: 'received' });
   });
 
   it('maxPending bounds callbacks still being recorded, not only those whose listeners run', async () => {
-    const { app, suno } = createApp({ store: slowStore(30), maxPending: 2 });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    suno.on('callback', () => gate);
+    const store = gatedStore();
+    const { app, suno } = createApp({ store, maxPending: 2 });
+    const listeners = gate();
+    suno.on('callback', () => listeners.opened);
     const bodies = Array.from({ length: 10 }, (_, index) => {
       const body = fixture('cover.success.json');
       body.data.taskId = `task-${index}`;
       return body;
     });
-    const answers = await Promise.all(bodies.map((body) => post(app, body)));
-    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(2);
-    expect(answers.filter((answer) => answer.status === 503 && answer.body.error === 'overloaded')).toHaveLength(8);
+    let answered = 0;
+    const answers = Promise.all(bodies.map((body) => post(app, body).then((answer) => ((answered += 1), answer))));
+    // Eight answers while no claim has been answered yet: two callbacks still being recorded fill maxPending.
+    await until(() => answered === 8);
+    expect(store.claims).toBe(2);
+    store.open();
+    const all = await answers;
+    expect(all.filter((answer) => answer.status === 200)).toHaveLength(2);
+    expect(all.filter((answer) => answer.status === 503 && answer.body.error === 'overloaded')).toHaveLength(8);
     expect(suno.inFlight).toBe(2);
-    release();
+    listeners.open();
     await suno.close();
   });
 });
@@ -84,16 +131,20 @@ describe('accepting', () => {
 describe('processBeforeAck', () => {
   it('a redelivery while the first delivery still runs gets 503 in_progress, not a duplicate that would end retries', async () => {
     const { app, suno } = createApp({ processBeforeAck: true });
+    const firstRun = gate();
     let calls = 0;
     suno.on('wav-ready', async () => {
       calls += 1;
-      await sleep(100);
-      if (calls === 1) throw new Error('first run fails');
+      if (calls === 1) {
+        await firstRun.opened;
+        throw new Error('first run fails');
+      }
     });
     const body = fixture('wav.success.json');
     const first = post(app, body).then((response) => response);
-    await sleep(20);
+    await until(() => calls === 1);
     const retry = await post(app, body);
+    firstRun.open();
     expect(retry.status).toBe(503);
     expect(retry.body).toMatchObject({ error: 'in_progress' });
     expect(retry.headers['retry-after']).toBe('5');
@@ -107,35 +158,50 @@ describe('processBeforeAck', () => {
 
 describe('recovery', () => {
   it('never starts a second run of a callback this process is still running when its lease runs out', async () => {
-    const store = durableMapStore();
-    const { app, suno } = createApp({ store, leaseSeconds: 1 });
+    const tracked = leaseTracking(durableMapStore());
+    const { app, suno } = createApp({ store: tracked.store, leaseSeconds: 1 });
+    const work = gate();
     let starts = 0;
     suno.on('video-ready', async () => {
       starts += 1;
-      await sleep(2500);
+      await work.opened;
     });
     expect((await post(app, fixture('video.success.sunoapi.json'))).body).toEqual({ status: 'received' });
-    await sleep(1200);
-    // The periodic pass has run by now, and a manual one finds the record due as well.
+    // The lease ran out while the listener still runs, and the periodic pass has been handed the record back.
+    await leasesRunOut(tracked.leases);
+    await until(() => tracked.reclaimed === 1);
     expect(await suno.recover()).toBe(0);
+    work.open();
     await suno.close();
     expect(starts).toBe(1);
   }, 10_000);
 
   it('a record taken by a recovery pass runs before close() resolves, even if close() comes mid-pass', async () => {
-    const store = durableMapStore();
+    const { store, leases } = leaseTracking(durableMapStore());
     const doomed = createApp({ store, leaseSeconds: 1, recoverOnStart: false });
     doomed.suno.on('cover-ready', () => new Promise<void>(() => undefined));
     await post(doomed.app, fixture('cover.success.json'));
-    await sleep(1100);
-    // A store whose reclaim answers late, so that close() arrives between taking the record and starting it.
-    const slowReclaim = { ...store, reclaim: async (leaseMs: number, limit: number) => (await sleep(50), store.reclaim(leaseMs, limit)) };
+    await leasesRunOut(leases);
+    // A store whose reclaim answers only when the test says, so that close() arrives between taking the record and
+    // starting it.
+    const reclaimAnswer = gate();
+    let reclaiming = false;
+    const slowReclaim = {
+      ...store,
+      reclaim: async (leaseMs: number, limit: number) => {
+        reclaiming = true;
+        await reclaimAnswer.opened;
+        return store.reclaim(leaseMs, limit);
+      },
+    };
     const fresh = sunoCallbacks({ secret: 'unused', store: slowReclaim, leaseSeconds: 1, recoverOnStart: false, logger: doomed.logger });
     let ran = false;
     fresh.on('cover-ready', () => void (ran = true));
     const recovering = fresh.recover();
-    await sleep(10);
-    await fresh.close();
+    await until(() => reclaiming);
+    const closing = fresh.close();
+    reclaimAnswer.open();
+    await closing;
     expect(ran).toBe(true);
     expect(await recovering).toBe(1);
   });
@@ -201,12 +267,13 @@ describe('claimAndSave(): one store round trip before the answer', () => {
   });
 
   it('saves a record that recovery dispatches after a crash', async () => {
-    const { store } = countingStore();
+    const { store: counting } = countingStore();
+    const { store, leases } = leaseTracking(counting);
     const doomed = createApp({ store, leaseSeconds: 1, recoverOnStart: false });
     // The listener never ends: the process "dies" before finish().
     doomed.suno.on('cover-ready', () => new Promise<void>(() => undefined));
     expect((await post(doomed.app, fixture('cover.success.json'))).body).toEqual({ status: 'received' });
-    await sleep(1100);
+    await leasesRunOut(leases);
     const fresh = sunoCallbacks({ secret: 'unused', store, leaseSeconds: 1, recoverOnStart: false, logger: doomed.logger });
     const recovered: string[] = [];
     fresh.on('cover-ready', (event) => void recovered.push(event.taskId));
@@ -218,14 +285,18 @@ describe('claimAndSave(): one store round trip before the answer', () => {
   it('releases the key when a claimAndSave() that timed out answers true later', async () => {
     const { store } = countingStore();
     let late = true;
-    // Only the first call answers late, as one lost connection would.
+    const lateAnswer = gate();
+    const releases: string[] = [];
+    // Only the first call answers late (when the test opens the gate), as one lost connection would.
     const slow: typeof store = {
       ...store,
-      claimAndSave: (key, ttlMs, record, leaseMs) => {
+      claimAndSave: async (key, ttlMs, record, leaseMs) => {
         if (!late) return store.claimAndSave(key, ttlMs, record, leaseMs);
         late = false;
-        return new Promise<boolean>((resolve) => setTimeout(() => resolve(store.claimAndSave(key, ttlMs, record, leaseMs) as boolean), 150));
+        await lateAnswer.opened;
+        return store.claimAndSave(key, ttlMs, record, leaseMs);
       },
+      release: (key) => (releases.push(key), store.release(key)),
     };
     const { app, suno, of } = createApp({ store: slow, storeTimeoutMs: 30 });
     const body = fixture('cover.success.json');
@@ -234,7 +305,8 @@ describe('claimAndSave(): one store round trip before the answer', () => {
     expect(first.body.error).toBe('store_unavailable');
     expect(of('error')[0]).toMatchObject({ operation: 'claimAndSave' });
     // Once the late claim has landed and been undone, the sender's retry is processed, not answered "duplicate".
-    await sleep(250);
+    lateAnswer.open();
+    await until(() => releases.length === 1);
     expect((await post(app, body)).body).toEqual({ status: 'received' });
     await until(() => of('cover-ready').length === 1);
     await suno.close();
