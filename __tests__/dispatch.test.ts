@@ -1,31 +1,37 @@
 import { describe, expect, it } from '@jest/globals';
+import type { Response } from 'express';
 import request from 'supertest';
 import { createApp, post, until } from './helpers/app.js';
 import { fixture } from './helpers/fixtures.js';
 import { ListenerError } from '../lib/errors.js';
 import { failOnUnhandledRejections } from './helpers/unhandled.js';
+import { gate, settled } from './helpers/gate.js';
 
 failOnUnhandledRejections();
 
 describe('acknowledge first', () => {
-  it('answers at once while a listener awaits 5 s, and the listener still completes', async () => {
+  it('answers at once while a listener is still running, and the listener still completes', async () => {
     const { app, suno } = createApp();
+    const work = gate();
     let finished = false;
     let started = false;
     suno.on('cover-ready', async () => {
       started = true;
-      await new Promise((resolve) => setTimeout(resolve, 5000));
+      await work.opened;
       finished = true;
     });
-    // The request must come back well inside the listener's 5 s: supertest aborts it after 1 s otherwise.
+    // The listener cannot end before work.open(): the answer arriving at all proves it did not wait for it.
     const response = await post(app, fixture('cover.success.json')).timeout(1000);
     expect(response.body).toEqual({ status: 'received' });
     expect(finished).toBe(false);
     await until(() => started);
     expect(suno.inFlight).toBe(1);
-    await suno.close();
+    const closing = suno.close();
+    expect(await settled(closing)).toBe(false);
+    work.open();
+    await closing;
     expect(finished).toBe(true);
-  }, 15_000);
+  });
 
   it('beyond maxPending, new callbacks get 503 overloaded with Retry-After, and nothing is claimed', async () => {
     const { app, suno } = createApp({ maxPending: 2 });
@@ -133,15 +139,36 @@ describe('dispatch', () => {
 
 describe('processBeforeAck', () => {
   it('answers 200 only after the listeners succeed', async () => {
-    const { app, suno } = createApp({ processBeforeAck: true });
+    let current: Response | undefined;
+    const { app, suno } = createApp({ processBeforeAck: true }, (outer) =>
+      outer.use((_req, res, next) => {
+        current = res;
+        next();
+      }),
+    );
+    const work = gate();
+    let started = false;
     let done = false;
+    const headersSentWhileRunning: boolean[] = [];
     suno.on('cover-ready', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      started = true;
+      headersSentWhileRunning.push(current?.headersSent ?? true);
+      await work.opened;
+      headersSentWhileRunning.push(current?.headersSent ?? true);
       done = true;
     });
-    const response = await post(app, fixture('cover.success.json'));
-    expect(response.body).toEqual({ status: 'received' });
+    let answered = false;
+    const response = post(app, fixture('cover.success.json')).then((result) => {
+      answered = true;
+      return result;
+    });
+    await until(() => started);
+    expect(answered).toBe(false);
+    work.open();
+    expect((await response).body).toEqual({ status: 'received' });
     expect(done).toBe(true);
+    // Not a header was written while the listener ran, before or after its await.
+    expect(headersSentWhileRunning).toEqual([false, false]);
     await suno.close();
   });
 
@@ -166,9 +193,10 @@ describe('processBeforeAck', () => {
 describe('close()', () => {
   it('answers new callbacks with 503 shutting_down and resolves when in-flight listeners finish', async () => {
     const { app, suno } = createApp();
+    const work = gate();
     let finished = false;
     suno.on('cover-ready', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await work.opened;
       finished = true;
     });
     await post(app, fixture('cover.success.json'));
@@ -177,6 +205,9 @@ describe('close()', () => {
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: 'shutting_down' });
     expect(refused.headers['retry-after']).toBe('5');
+    // A whole HTTP round trip later, close() still waits for the listener.
+    expect(await settled(closing)).toBe(false);
+    work.open();
     await closing;
     expect(finished).toBe(true);
     await expect(suno.close()).resolves.toEqual({ drained: true, unfinished: [] });

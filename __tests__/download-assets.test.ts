@@ -25,7 +25,8 @@ function eventOf(file: string): CallbackEvent {
   });
 }
 
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// `<task>/<label>`, or `<task>/<stage>/<label>` for the music progress stages.
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\/(?:(?:text|first)\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function summary(assets: Asset[]): Array<[string, string, string | undefined]> {
   return assets.map((asset) => [asset.kind, asset.name.split('/')[1] ?? '', asset.extension]);

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { downloadListener, DownloadsFailedError, type DownloadedFile } from '../lib/download.js';
 import { ListenerError } from '../lib/errors.js';
 import type { CallbackEvent } from '../lib/events.js';
@@ -11,13 +13,17 @@ describe('downloadListener(options) on the middleware', () => {
   let folder: Awaited<ReturnType<typeof tempDir>>;
   let server: AssetServer;
   const image = bytes(4096, 11);
+  const genuine = bytes(2048, 12);
+  const forged = bytes(2048, 66);
 
   beforeEach(async () => {
     folder = await tempDir();
     server = await startAssetServer({
       '/one.png': serve(image, 'image/png'),
       '/two.png': serve(image, 'image/png'),
-      '/song.mp3': serve(bytes(2048, 12), 'audio/mpeg'),
+      '/song.mp3': serve(genuine, 'audio/mpeg'),
+      '/forged.mp3': serve(forged, 'audio/mpeg'),
+      '/forged-2.mp3': serve(forged, 'audio/mpeg'),
     });
   });
   afterEach(async () => {
@@ -47,20 +53,12 @@ describe('downloadListener(options) on the middleware', () => {
     await suno.close();
   });
 
-  it('the `downloads` option wires the same listener into the middleware', async () => {
-    const done: DownloadedFile[][] = [];
-    const { app, suno } = createApp({
-      downloads: { dir: folder.dir, ...FAST, onDownloaded: (files) => void done.push(files) },
-    });
-    const body = coverBody(['/one.png', '/two.png']);
-    expect((await post(app, body)).body).toEqual({ status: 'received' });
-    await until(() => done.length === 1);
-    expect(done[0]?.map((file) => file.size)).toEqual([image.length, image.length]);
-    await suno.close();
+  it('the middleware has no `downloads` option: downloads are a listener from suno-callbacks/download', () => {
+    expect(() => createApp({ downloads: { dir: folder.dir } } as never)).toThrow(/^Unknown option `downloads`\./);
   });
 
-  it('a wrong `downloads` option fails the factory with a TypeError naming it', () => {
-    expect(() => createApp({ downloads: { dir: folder.dir, maxByte: 10 } as never })).toThrow(/Unknown option `maxByte`\. Did you mean `maxBytes`\?/);
+  it('a wrong listener option fails when the listener is created, with a TypeError naming it', () => {
+    expect(() => downloadListener({ dir: folder.dir, maxByte: 10 } as never)).toThrow(/Unknown option `maxByte`\. Did you mean `maxBytes`\?/);
   });
 
   it('throws on a failed download, so the middleware retries and then emits `error` with the DownloadsFailedError', async () => {
@@ -97,6 +95,38 @@ describe('downloadListener(options) on the middleware', () => {
     expect(server.hits.map((hit) => hit.path).sort()).toEqual(['/one.png', '/song.mp3']);
     expect((await folder.files()).map((file) => file.split('/')[1])).toEqual(['track-0-audio.mp3', 'track-0-image.png']);
     await suno.close();
+  });
+
+  it('includeProgress: the complete stage wins, and a forged `first` stage leaves nothing on disk', async () => {
+    const { app, suno } = createApp();
+    const done: Array<{ stage: string; paths: string[] }> = [];
+    suno.on(
+      'callback',
+      downloadListener({
+        dir: folder.dir,
+        ...FAST,
+        includeProgress: true,
+        onDownloaded: (files, event) => void done.push({ stage: event.stage, paths: files.map((file) => file.path.slice(folder.dir.length + 1)) }),
+      }),
+    );
+    const id = taskId();
+    const forgedTracks = [
+      { id: 'x-1', audio_url: server.url('/forged.mp3'), stream_audio_url: '', image_url: '' },
+      { id: 'x-2', audio_url: server.url('/forged-2.mp3'), stream_audio_url: '', image_url: '' },
+    ];
+    await post(app, { code: 200, msg: 'first', data: { callbackType: 'first', task_id: id, data: forgedTracks } });
+    await until(() => done.length === 1);
+    expect(done[0]).toEqual({ stage: 'first', paths: [`${id}/first/track-0-audio.mp3`, `${id}/first/track-1-audio.mp3`] });
+
+    const track = { id: 'track-1', audio_url: server.url('/song.mp3'), stream_audio_url: '', image_url: '' };
+    await post(app, { code: 200, msg: 'done', data: { callbackType: 'complete', task_id: id, data: [track] } });
+    await until(() => done.length === 2);
+    await suno.close();
+    expect(done[1]).toEqual({ stage: 'complete', paths: [`${id}/track-0-audio.mp3`] });
+    // Fetched although files of the first stage were there (skipExisting is on), and the first stage's files are gone.
+    expect(server.hitsOf('/song.mp3')).toHaveLength(1);
+    expect(await folder.files()).toEqual([`${id}/track-0-audio.mp3`]);
+    expect((await readFile(join(folder.dir, id, 'track-0-audio.mp3'))).equals(genuine)).toBe(true);
   });
 
   it('validates its options when created', () => {

@@ -278,7 +278,7 @@ describe('downloadAssets()', () => {
 
     const rejection = await downloadAssets(event, { dir: folder.dir, ...FAST, throwOnError: true }).catch((error: unknown) => error);
     expect(rejection).toBeInstanceOf(DownloadsFailedError);
-    expect(rejection).toBeInstanceOf(AggregateError);
+    expect(rejection).toBeInstanceOf(SunoCallbackError);
     const failed = rejection as DownloadsFailedError;
     expect(failed.code).toBe('ERR_SUNO_DOWNLOAD');
     expect(failed.errors).toHaveLength(1);

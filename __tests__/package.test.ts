@@ -41,6 +41,7 @@ const SUBPATH_EXPORTS: Record<string, string> = {
   './redis': 'redisStore',
   './postgres': 'postgresStore',
   './testing': 'testStore',
+  './download': 'downloadListener',
 };
 
 const OPTIONAL_PEERS = ['ioredis', 'redis', 'pg'];
@@ -440,6 +441,9 @@ describe('the packed package, installed from its tarball into a fresh project', 
       `import express from 'express';
 import { sunoCallbacks, memoryStore, type SunoCallbacks, type VideoReadyEvent } from 'suno-callbacks';
 ${subpathImports}
+// @ts-expect-error downloads live behind suno-callbacks/download, not on the main entry
+import { downloadListener as notOnMain } from 'suno-callbacks';
+void notOnMain;
 // The Quick start's own line: the secret comes from an environment variable that may be unset.
 sunoCallbacks({ secret: process.env.SUNO_WEBHOOK_SECRET });
 const suno: SunoCallbacks = sunoCallbacks({ secret: [process.env.NEW_KEY ?? 'a', 'b'], store: memoryStore() });
@@ -530,6 +534,8 @@ const seen = {};
 for (const [specifier, name] of ${JSON.stringify(specifiers)}) {
   seen[specifier] = [typeof (await import(specifier))[name], typeof require(specifier)[name]];
 }
+// The main entry stays small: the download feature is only reachable through its subpath.
+seen.mainEntryDownloads = Object.keys(await import('suno-callbacks')).filter((name) => /download/i.test(name));
 console.log(JSON.stringify(seen));
 `,
     );
@@ -538,7 +544,10 @@ console.log(JSON.stringify(seen));
       await run('node', ['subpaths.mjs'], { cwd: consumer, timeoutMs: FIFTEEN_SECONDS }),
     );
     const seen = JSON.parse(result.stdout) as Record<string, string[]>;
-    expect(seen).toEqual(Object.fromEntries(specifiers.map(([specifier]) => [specifier, ['function', 'function']])));
+    expect(seen).toEqual({
+      ...Object.fromEntries(specifiers.map(([specifier]) => [specifier, ['function', 'function']])),
+      mainEntryDownloads: [],
+    });
   });
 
   it('links the `suno-callbacks` bin when dist/cli.js is built', async () => {

@@ -5,40 +5,49 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import express from 'express';
+import express, { type Response } from 'express';
 import { createApp, post, signed, until } from './helpers/app.js';
 import { fixture } from './helpers/fixtures.js';
 import { failOnUnhandledRejections } from './helpers/unhandled.js';
+import { gate, settled } from './helpers/gate.js';
 import { memoryStore } from '../lib/stores/memory.js';
 import { sunoCallbacks } from '../lib/index.js';
 import type { DedupeStore } from '../lib/store.js';
 
 failOnUnhandledRejections();
 
-/** The memory store, answering every claim after `delayMs` as a networked store would. */
-function slowStore(delayMs: number): DedupeStore & { claims: number } {
+/**
+ * The memory store, whose claims stay unanswered until the test opens the gate, as a slow networked store's would;
+ * `onClaim` runs as each claim arrives.
+ */
+function gatedStore(onClaim: () => void = () => undefined): DedupeStore & { claims: number; open(): void } {
   const inner = memoryStore();
+  const answer = gate();
   const store = {
     claims: 0,
-    claim: (key: string, ttlMs: number) => {
+    open: answer.open,
+    claim: async (key: string, ttlMs: number) => {
       store.claims += 1;
-      return new Promise<boolean>((resolve) => setTimeout(() => resolve(inner.claim(key, ttlMs) as boolean), delayMs));
+      onClaim();
+      await answer.opened;
+      return inner.claim(key, ttlMs) as boolean;
     },
     release: (key: string) => inner.release(key),
   };
   return store;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('accepting', () => {
   it('runs the listeners even when the answer cannot be written (something else answered first)', async () => {
-    const { app, suno, of } = createApp({ store: slowStore(30) }, (outer) => {
-      // A timeout middleware that answers before the store does: our later writeHead throws ERR_HTTP_HEADERS_SENT.
+    let current: Response | undefined;
+    // A timeout middleware that answers while the claim is still out: our later writeHead throws ERR_HTTP_HEADERS_SENT.
+    const store = gatedStore(() => {
+      if (current !== undefined && !current.headersSent) current.status(503).json({ error: 'timeout' });
+      store.open();
+    });
+    const { app, suno, of } = createApp({ store }, (outer) => {
       outer.use((_req, res, next) => {
-        setTimeout(() => {
-          if (!res.headersSent) res.status(503).json({ error: 'timeout' });
-        }, 5);
+        current = res;
         next();
       });
     });
@@ -50,33 +59,43 @@ describe('accepting', () => {
   });
 
   it('close() waits for a callback whose claim was still in progress when it was called', async () => {
-    const store = slowStore(50);
+    const store = gatedStore();
     const { app, suno } = createApp({ store });
     let ran = false;
     suno.on('cover-ready', () => void (ran = true));
     const delivery = post(app, fixture('cover.success.json')).then((response) => response);
     // The signature binding claims first, then the key: wait for any claim to be under way.
     await until(() => store.claims >= 1);
-    await suno.close();
+    const closing = suno.close();
+    expect(await settled(closing)).toBe(false);
+    store.open();
+    await closing;
     expect(ran).toBe(true);
     expect((await delivery).body).toEqual({ status: 'received' });
   });
 
   it('maxPending bounds callbacks still being recorded, not only those whose listeners run', async () => {
-    const { app, suno } = createApp({ store: slowStore(30), maxPending: 2 });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    suno.on('callback', () => gate);
+    const store = gatedStore();
+    const { app, suno } = createApp({ store, maxPending: 2 });
+    const listeners = gate();
+    suno.on('callback', () => listeners.opened);
     const bodies = Array.from({ length: 10 }, (_, index) => {
       const body = fixture('cover.success.json');
       body.data.taskId = `task-${index}`;
       return body;
     });
-    const answers = await Promise.all(bodies.map((body) => post(app, body)));
-    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(2);
-    expect(answers.filter((answer) => answer.status === 503 && answer.body.error === 'overloaded')).toHaveLength(8);
+    let answered = 0;
+    const answers = Promise.all(bodies.map((body) => post(app, body).then((answer) => ((answered += 1), answer))));
+    // Eight answers while no claim has been answered yet: two callbacks still being recorded fill maxPending.
+    await until(() => answered === 8);
+    // Two callbacks, each binding its signature first: two plain claims apiece (the key's claim comes after).
+    expect(store.claims).toBe(4);
+    store.open();
+    const all = await answers;
+    expect(all.filter((answer) => answer.status === 200)).toHaveLength(2);
+    expect(all.filter((answer) => answer.status === 503 && answer.body.error === 'overloaded')).toHaveLength(8);
     expect(suno.inFlight).toBe(2);
-    release();
+    listeners.open();
     await suno.close();
   });
 });
@@ -84,16 +103,20 @@ describe('accepting', () => {
 describe('processBeforeAck', () => {
   it('a redelivery while the first delivery still runs gets 503 in_progress, not a duplicate that would end retries', async () => {
     const { app, suno } = createApp({ processBeforeAck: true });
+    const firstRun = gate();
     let calls = 0;
     suno.on('wav-ready', async () => {
       calls += 1;
-      await sleep(100);
-      if (calls === 1) throw new Error('first run fails');
+      if (calls === 1) {
+        await firstRun.opened;
+        throw new Error('first run fails');
+      }
     });
     const body = fixture('wav.success.json');
     const first = post(app, body).then((response) => response);
-    await sleep(20);
+    await until(() => calls === 1);
     const retry = await post(app, body);
+    firstRun.open();
     expect(retry.status).toBe(503);
     expect(retry.body).toMatchObject({ error: 'in_progress' });
     expect(retry.headers['retry-after']).toBe('5');

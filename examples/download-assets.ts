@@ -1,18 +1,20 @@
 /**
- * Downloads every asset a callback links to (covers, tracks, WAV, stems, video) into ./downloads before the provider
- * deletes them (14 days): `npx tsx examples/download-assets.ts`. Files land in `./downloads/<task id>/`, e.g.
- * `cover-0.png`, `track-1-audio.mp3`, `stem-vocal.mp3`, `video.mp4`.
+ * Downloads every asset a callback links to (covers, tracks, WAV, stems, video, recovered audio) into ./downloads
+ * before the provider deletes them (14 days): `npx tsx examples/download-assets.ts`. Files land in
+ * `./downloads/<task id>/`, e.g. `cover-0.png`, `track-1-audio.mp3`, `stem-vocal.mp3`, `video.mp4`. Links go only to the
+ * provider's own file hosts (`PROVIDER_ASSET_HOSTS`), and one event fetches at most 24 files and 2 GiB.
  *
  * A failed download makes the listener throw: the middleware retries it (files already complete are kept, not fetched
  * again), then emits `error`, and releases the dedupe key so the provider's next delivery tries once more.
  *
  * Environment: SUNO_WEBHOOK_SECRET (the webhook HMAC key), PORT (3000), DOWNLOAD_DIR (./downloads), and
- * ALLOW_PRIVATE_DOWNLOADS=1 to let links reach private and loopback addresses: only for trying the example against a
- * file server on your own machine; never in production, where it would let a link reach your internal network.
+ * ALLOW_PRIVATE_DOWNLOADS=1 to let links reach private and loopback addresses and any host: only for trying the example
+ * against a file server on your own machine; never in production, where it would let a link reach your internal network.
  */
 import express from 'express';
 import { sunoCallbacks } from '../lib/index.js';
-import { downloadListener } from '../lib/download.js';
+// In your app: import { downloadListener, PROVIDER_ASSET_HOSTS } from 'suno-callbacks/download';
+import { downloadListener, PROVIDER_ASSET_HOSTS } from '../lib/download.js';
 
 const DEVELOPMENT_SECRET = 'dev-secret-change-me';
 const secret = process.env.SUNO_WEBHOOK_SECRET ?? DEVELOPMENT_SECRET;
@@ -32,6 +34,8 @@ suno.on(
   downloadListener({
     dir,
     allowPrivateAddresses,
+    // A forged callback's links then reach nothing but the provider's file hosts.
+    ...(allowPrivateAddresses ? {} : { allowedHosts: PROVIDER_ASSET_HOSTS }),
     concurrency: 4,
     maxBytes: 500 * 1024 * 1024,
     onDownloaded: (files, event) => {

@@ -1,3 +1,7 @@
+/**
+ * `suno-callbacks/download`: save the files a callback links to before the provider deletes them (14 days).
+ * @module
+ */
 export { downloadAssets } from './download/download-assets.js';
 export type { DownloadedFile, DownloadFailure, DownloadOutcome } from './download/download-assets.js';
 export { downloadListener } from './download/listener.js';
@@ -9,3 +13,4 @@ export { DownloadError, DownloadsFailedError } from './download/errors.js';
 export type { DownloadFailureReason } from './download/errors.js';
 export type { DownloadOptions, DownloadProgress } from './download/options.js';
 export type { ResolvedAddress, ResolveHost } from './download/address-guard.js';
+export { PROVIDER_ASSET_HOSTS } from './download/provider-hosts.js';

@@ -8,21 +8,6 @@ export type { SunoErrorCode } from './errors.js';
 export { computeSignature, signatureHeaders, checkSignature } from './signature.js';
 export type { SignatureCheck, SignatureFailure, SignatureInput } from './signature.js';
 export { CALLBACK_KINDS, findTaskId } from './classify.js';
-export { downloadAssets, downloadListener, assetsOf, DownloadError, DownloadsFailedError } from './download.js';
-export type {
-  Asset,
-  AssetKind,
-  AssetMedia,
-  DownloadedFile,
-  DownloadFailure,
-  DownloadFailureReason,
-  DownloadListenerOptions,
-  DownloadOptions,
-  DownloadOutcome,
-  DownloadProgress,
-  ResolvedAddress,
-  ResolveHost,
-} from './download.js';
 export type { CallbackKind, CallbackStage } from './classify.js';
 export type { DedupeStore, SignatureUse, SignedClaimOutcome, SignedClaimStore } from './store.js';
 export type { Logger, RetryOptions, SunoCallbacksOptions } from './options.js';

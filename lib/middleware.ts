@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DUPLICATE, RECEIVED, errorAnswer, type Answer } from './answers.js';
 import { checkMediaType, drainAfterAnswer, readBody } from './body.js';
 import { ByteBudget } from './byte-budget.js';
-import { downloadListener } from './download/listener.js';
 import { isCallbackKind } from './classify.js';
 import type { SunoEventName, SunoListener } from './events.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
@@ -184,7 +183,5 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   };
   middleware.close = (closeOptions) => pipeline.close(closeOptions?.timeoutMs);
 
-  // Created here, so that a wrong download option fails the factory like any other option.
-  if (resolved.downloads !== undefined) middleware.on('callback', downloadListener(resolved.downloads));
   return middleware;
 }

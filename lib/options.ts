@@ -1,5 +1,4 @@
 import { booleanOption, numberOption, received, rejectUnknown, RETRY_OPTION_NAMES } from './option-checks.js';
-import type { DownloadListenerOptions } from './download/listener.js';
 import { assertStore, type DedupeStore } from './store.js';
 import { memoryStore } from './stores/memory.js';
 
@@ -71,12 +70,6 @@ export interface SunoCallbacksOptions {
    * past it, new ones get 503 `overloaded`. @default 4 * maxBodyBytes
    */
   maxUnverifiedBytes?: number | undefined;
-  /**
-   * Download every asset event's files before the links expire, as a `callback` listener with the middleware's
-   * retries (the same as `suno.on('callback', downloadListener(downloads))`). @default off
-   * @example sunoCallbacks({ secret, downloads: { dir: './downloads' } })
-   */
-  downloads?: DownloadListenerOptions | undefined;
 }
 
 export interface ResolvedOptions {
@@ -100,7 +93,6 @@ export interface ResolvedOptions {
   maxUnverifiedBytes: number;
   /** How long a signature stays bound to its first use: twice the timestamp tolerance. */
   signatureTtlMs: number;
-  downloads: DownloadListenerOptions | undefined;
 }
 
 const noop = (): void => undefined;
@@ -130,7 +122,6 @@ const OPTION_NAMES = [
   'listenerTimeoutMs',
   'bodyTimeoutMs',
   'maxUnverifiedBytes',
-  'downloads',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
 function stringList(name: string, value: unknown): string[] {
@@ -226,6 +217,5 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxUnverifiedBytes: numberOption('maxUnverifiedBytes', raw.maxUnverifiedBytes, 4 * maxBodyBytes, maxBodyBytes),
     // Past the tolerance the timestamp alone refuses a replay; twice covers clocks skewed either way.
     signatureTtlMs: 2 * toleranceSeconds * 1000,
-    downloads: raw.downloads,
   };
 }

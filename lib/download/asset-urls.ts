@@ -11,6 +11,7 @@ export type AssetKind =
   | 'track-source-audio'
   | 'track-source-stream'
   | 'track-source-image'
+  | 'recovered-audio'
   | 'wav'
   | 'stem'
   | 'stem-origin'
@@ -32,7 +33,9 @@ export interface Asset {
   stem?: string;
   /**
    * Where the file goes, relative to `dir`, `/`-separated and without extension: `<task id>/<label>`, both parts safe
-   * file names (see `safeSegment`). For example `21aee3c3c2a01fa5e030b3799fa4dd56/cover-0`.
+   * file names (see `safeSegment`). For example `21aee3c3c2a01fa5e030b3799fa4dd56/cover-0`. The music progress
+   * stages go one folder down, `<task id>/<stage>/<label>` (`.../first/track-0-audio`), so the `complete` stage's
+   * files never mistake them for its own.
    */
   name: string;
   /** The extension from the URL path when it is one the media uses; otherwise the response's content type decides. */
@@ -42,6 +45,9 @@ export interface Asset {
 }
 
 const FALLBACK: Readonly<Record<AssetMedia, string>> = { audio: 'mp3', image: 'jpg', video: 'mp4' };
+
+/** The links the provider deprecated: downloaded only with `includeSourceAssets`. */
+export const SOURCE_ASSET_KINDS: ReadonlySet<AssetKind> = new Set(['track-source-audio', 'track-source-stream', 'track-source-image']);
 
 const TRACK_LINKS: ReadonlyArray<{ field: keyof MusicTrack; kind: AssetKind; media: AssetMedia; label: string }> = [
   { field: 'audioUrl', kind: 'track-audio', media: 'audio', label: 'audio' },
@@ -67,7 +73,9 @@ function extensionOf(url: string, media: AssetMedia): string | undefined {
  * | event | assets (file name without extension) |
  * |---|---|
  * | `cover-ready` | `cover-<i>` for each image |
- * | `music-ready`, `music-progress` | `track-<i>-audio`, `-stream`, `-image`, and `-source-audio`, `-source-stream`, `-source-image` when present |
+ * | `music-ready` | `track-<i>-audio`, `-stream`, `-image`, and `-source-audio`, `-source-stream`, `-source-image` when present (deprecated: not downloaded unless `includeSourceAssets`) |
+ * | `music-progress` | the same, under `<stage>/` (`first/track-0-audio`) |
+ * | `recovery-ready` | `recovered-<i>-audio` for each recovered track (often `.m4a`) |
  * | `wav-ready` | `wav` |
  * | `stems-ready` | `stem-<name>` for each stem, `stem-origin` |
  * | `video-ready` | `video` |
@@ -76,7 +84,8 @@ function extensionOf(url: string, media: AssetMedia): string | undefined {
  * for (const asset of assetsOf(event)) console.log(asset.kind, asset.name);
  */
 export function assetsOf(event: CallbackEvent): Asset[] {
-  const folder = safeSegment(event.taskId);
+  const progress = event.kind === 'music' && (event.stage === 'text' || event.stage === 'first');
+  const folder = progress ? `${safeSegment(event.taskId)}/${event.stage}` : safeSegment(event.taskId);
   const assets: Asset[] = [];
   const add = (url: string | undefined, kind: AssetKind, media: AssetMedia, label: string, extra: Partial<Asset> = {}): void => {
     if (url === undefined || url.trim() === '') return;
@@ -88,7 +97,7 @@ export function assetsOf(event: CallbackEvent): Asset[] {
       ...extra,
       name: `${folder}/${label}`,
       extension: extensionOf(url, media),
-      fallbackExtension: kind === 'wav' ? 'wav' : FALLBACK[media],
+      fallbackExtension: kind === 'wav' ? 'wav' : kind === 'recovered-audio' ? 'm4a' : FALLBACK[media],
     });
   };
 
@@ -121,7 +130,30 @@ export function assetsOf(event: CallbackEvent): Asset[] {
       add(event.videoUrl, 'video', 'video', 'video');
       break;
     default:
+      recoveredTracks(event).forEach((track, index) => {
+        add(track.audioUrl, 'recovered-audio', 'audio', `recovered-${index}-audio`, {
+          index,
+          ...(track.id === undefined ? {} : { trackId: track.id }),
+        });
+      });
       break;
   }
   return assets;
+}
+
+/**
+ * The recovered tracks of a Recovery Audio event (`recovery-ready`): `{ id, audioUrl, status }`, failed ones with an
+ * empty link. Read structurally, so that the download code does not depend on the shape of the other event kinds.
+ */
+function recoveredTracks(event: CallbackEvent): Array<{ id: string | undefined; audioUrl: string | undefined }> {
+  const candidate = event as { kind: string; tracks?: unknown };
+  if (candidate.kind !== 'recovery' || !Array.isArray(candidate.tracks)) return [];
+  return candidate.tracks.map((track: unknown) => {
+    const fields = (typeof track === 'object' && track !== null ? track : {}) as { id?: unknown; audioUrl?: unknown; status?: unknown };
+    const failed = fields.status === 'failed';
+    return {
+      id: typeof fields.id === 'string' ? fields.id : undefined,
+      audioUrl: !failed && typeof fields.audioUrl === 'string' ? fields.audioUrl : undefined,
+    };
+  });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -10,10 +10,10 @@ import pRetry from 'p-retry';
 import type { CallbackEvent } from '../events.js';
 import { Limiter } from '../limiter.js';
 import { guardedLookup } from './address-guard.js';
-import { assetsOf, type Asset } from './asset-urls.js';
+import { assetsOf, SOURCE_ASSET_KINDS, type Asset } from './asset-urls.js';
 import { AttemptFailure, DownloadError, DownloadsFailedError } from './errors.js';
-import { fetchToFile, type Agents } from './fetch-file.js';
-import { pathInside } from './file-names.js';
+import { fetchToFile, type Agents, type EventBudget } from './fetch-file.js';
+import { pathInside, safeSegment } from './file-names.js';
 import { extensionsFor } from './media-types.js';
 import { resolveDownloadOptions, type DownloadOptions, type ResolvedDownloadOptions } from './options.js';
 
@@ -46,6 +46,7 @@ export type DownloadOutcome = DownloadedFile | DownloadFailure;
 
 interface Run {
   options: ResolvedDownloadOptions;
+  budget: EventBudget;
   agents: Agents;
   lookup: LookupFunction;
 }
@@ -89,6 +90,7 @@ async function downloadOne(asset: Asset, run: Run): Promise<DownloadOutcome> {
         try {
           return await fetchToFile({
             asset,
+            budget: run.budget,
             attempt,
             options,
             agents: run.agents,
@@ -122,19 +124,53 @@ async function downloadOne(asset: Asset, run: Run): Promise<DownloadOutcome> {
   }
 }
 
+/** Every asset refused before any request: the event links more than `maxAssetsPerEvent`. */
+function tooMany(assets: readonly Asset[], options: ResolvedDownloadOptions): DownloadOutcome[] {
+  const failure = new AttemptFailure(
+    'too_many_assets',
+    `the event links ${assets.length} assets, more than maxAssetsPerEvent (${options.maxAssetsPerEvent}); none was fetched`,
+  );
+  return assets.map((asset) => ({ ok: false, asset, error: new DownloadError(asset, failure, 0, undefined) }));
+}
+
+/**
+ * The complete stage wins: once all of its files are on disk, the files of the music progress stages (kept under
+ * `<task>/text/` and `<task>/first/`) go, so a forged progress callback cannot leave its files behind.
+ */
+async function removeProgressFiles(event: CallbackEvent, options: ResolvedDownloadOptions): Promise<void> {
+  if (event.kind !== 'music' || event.stage !== 'complete') return;
+  const task = safeSegment(event.taskId);
+  for (const stage of ['text', 'first']) {
+    await rm(pathInside(options.dir, `${task}/${stage}`), { recursive: true, force: true });
+  }
+}
+
 /** Runs the downloads of already-validated options; shared by `downloadAssets` and `downloadListener`. */
 export async function runDownloads(event: CallbackEvent, options: ResolvedDownloadOptions): Promise<DownloadOutcome[]> {
-  const assets = assetsOf(event).filter((asset) => options.filter?.(asset) ?? true);
+  const assets = assetsOf(event).filter(
+    (asset) => (options.includeSourceAssets || !SOURCE_ASSET_KINDS.has(asset.kind)) && (options.filter?.(asset) ?? true),
+  );
   if (assets.length === 0) return [];
-  const pool = { keepAlive: true, maxSockets: options.concurrency };
-  const run: Run = { options, agents: { http: new http.Agent(pool), https: new https.Agent(pool) }, lookup: guardedLookup(options.policy) };
-  const limiter = new Limiter(options.concurrency);
   let outcomes: DownloadOutcome[];
-  try {
-    outcomes = await Promise.all(assets.map((asset) => limiter.run(() => downloadOne(asset, run))));
-  } finally {
-    run.agents.http.destroy();
-    run.agents.https.destroy();
+  if (assets.length > options.maxAssetsPerEvent) {
+    // Refused whole, before any request: fetching the first N of a forged list would still fetch for the forger.
+    outcomes = tooMany(assets, options);
+  } else {
+    const pool = { keepAlive: true, maxSockets: options.concurrency };
+    const run: Run = {
+      options,
+      budget: { usedBytes: 0, exhausted: false },
+      agents: { http: new http.Agent(pool), https: new https.Agent(pool) },
+      lookup: guardedLookup(options.policy),
+    };
+    const limiter = new Limiter(options.concurrency);
+    try {
+      outcomes = await Promise.all(assets.map((asset) => limiter.run(() => downloadOne(asset, run))));
+    } finally {
+      run.agents.http.destroy();
+      run.agents.https.destroy();
+    }
+    if (outcomes.every((outcome) => outcome.ok)) await removeProgressFiles(event, options);
   }
   if (options.throwOnError) {
     const errors = outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.error]));

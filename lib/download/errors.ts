@@ -31,6 +31,10 @@ export type DownloadFailureReason =
   | 'content_encoding'
   /** Creating, writing or renaming the file failed. */
   | 'filesystem'
+  /** The event links more assets than `maxAssetsPerEvent`: none of them was fetched. */
+  | 'too_many_assets'
+  /** The event's downloads together went past `maxBytesPerEvent` (every attempt's bytes count). */
+  | 'event_too_large'
   /** The caller's `signal` aborted, or `onProgress` threw. */
   | 'aborted';
 
@@ -92,17 +96,25 @@ export class DownloadError extends SunoCallbackError {
   }
 }
 
-/** What `throwOnError` throws: every failed asset's {@link DownloadError}, and every outcome (successes included). */
-export class DownloadsFailedError extends AggregateError {
-  readonly code = 'ERR_SUNO_DOWNLOAD' as const;
-  declare readonly errors: DownloadError[];
+/** How many asset names a {@link DownloadsFailedError} message lists before it only counts the rest. */
+const NAMES_IN_MESSAGE = 5;
+
+/**
+ * What `throwOnError` (and so `downloadListener`) throws: every failed asset's {@link DownloadError}, and every
+ * outcome (successes included). A `SunoCallbackError` like every error of the package, so one `instanceof` check
+ * covers it; `errors` has the same shape as an `AggregateError`'s.
+ */
+export class DownloadsFailedError extends SunoCallbackError {
+  readonly errors: readonly DownloadError[];
   /** One outcome per asset, in asset order: the files that did arrive are listed here too. */
   readonly outcomes: readonly DownloadOutcome[];
 
-  constructor(errors: DownloadError[], outcomes: readonly DownloadOutcome[], eventKey: string) {
-    const names = errors.map((error) => `${error.assetName} (${error.reason})`).join(', ');
-    super(errors, `${errors.length} of ${outcomes.length} asset download(s) failed for ${eventKey}: ${names}`);
-    this.name = 'DownloadsFailedError';
+  constructor(errors: readonly DownloadError[], outcomes: readonly DownloadOutcome[], eventKey: string) {
+    // A forged event may link thousands of assets: the message stays one short line whatever the count.
+    const listed = errors.slice(0, NAMES_IN_MESSAGE).map((error) => `${error.assetName} (${error.reason})`);
+    const more = errors.length > NAMES_IN_MESSAGE ? ` and ${errors.length - NAMES_IN_MESSAGE} more` : '';
+    super('ERR_SUNO_DOWNLOAD', `${errors.length} of ${outcomes.length} asset download(s) failed for ${eventKey}: ${listed.join(', ')}${more}`);
+    this.errors = errors;
     this.outcomes = outcomes;
   }
 }

@@ -29,8 +29,22 @@ export interface FetchedFile {
   contentType: string | undefined;
 }
 
+/** The bytes every download of one event has transferred so far, against `maxBytesPerEvent`. */
+export interface EventBudget {
+  usedBytes: number;
+  /** Set by the first transfer that would go past the budget: from then on, no asset of the event makes a request. */
+  exhausted: boolean;
+}
+
+/** The failure of every transfer once the event's downloads would go past `maxBytesPerEvent`. */
+function overBudget(input: AttemptInput): AttemptFailure {
+  input.budget.exhausted = true;
+  return new AttemptFailure('event_too_large', `the event's downloads exceeded maxBytesPerEvent (${input.options.maxBytesPerEvent})`);
+}
+
 export interface AttemptInput {
   asset: Asset;
+  budget: EventBudget;
   attempt: number;
   options: ResolvedDownloadOptions;
   agents: Agents;
@@ -201,6 +215,12 @@ async function save(response: IncomingMessage, input: AttemptInput, watchdog: Wa
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       received += chunk.length;
+      // Counted before the size check: the bytes have crossed the network whatever happens to them next.
+      input.budget.usedBytes += chunk.length;
+      if (input.budget.usedBytes > options.maxBytesPerEvent) {
+        done(overBudget(input));
+        return;
+      }
       if (received > options.maxBytes) {
         done(new AttemptFailure('too_large', `the body exceeded maxBytes (${options.maxBytes})`));
         return;
@@ -264,6 +284,7 @@ export async function fetchToFile(input: AttemptInput): Promise<FetchedFile> {
   try {
     for (let hop = 0; ; hop += 1) {
       watchdog.check();
+      if (input.budget.exhausted || input.budget.usedBytes >= options.maxBytesPerEvent) throw overBudget(input);
       input.onHost(url.host);
       checkHop(url, options, hop);
       watchdog.kick();
@@ -311,6 +332,7 @@ export async function fetchToFile(input: AttemptInput): Promise<FetchedFile> {
       if (length !== undefined && length > options.maxBytes) {
         throw failed(response, new AttemptFailure('too_large', `Content-Length ${length} exceeds maxBytes (${options.maxBytes})`));
       }
+      if (length !== undefined && input.budget.usedBytes + length > options.maxBytesPerEvent) throw failed(response, overBudget(input));
       return await save(response, input, watchdog, mediaType);
     }
   } catch (error) {

@@ -9,7 +9,12 @@ export interface DownloadListenerOptions extends Omit<DownloadOptions, 'throwOnE
    * @default true
    */
   skipExisting?: boolean;
-  /** Also download at the music `text` and `first` stages (partial results; `complete` follows). @default false */
+  /**
+   * Also download at the music `text` and `first` stages (partial results; `complete` follows). Their files go under
+   * `<task id>/<stage>/`; the `complete` stage downloads its own files whatever is there, and once they are all on
+   * disk the progress stages' folders are removed: the complete stage wins.
+   * @default false
+   */
   includeProgress?: boolean;
   /** Called once every asset of an event is on disk, with the files (to record their paths and hashes). */
   onDownloaded?: (files: DownloadedFile[], event: CallbackEvent) => void | Promise<void>;
@@ -27,8 +32,11 @@ const LISTENER_OPTION_NAMES = [
  * MIDI, voice, failures) and, unless `includeProgress`, music progress stages are passed over.
  *
  * @example
+ * import { downloadListener, PROVIDER_ASSET_HOSTS } from 'suno-callbacks/download';
+ *
  * suno.on('callback', downloadListener({
  *   dir: './downloads',
+ *   allowedHosts: PROVIDER_ASSET_HOSTS,
  *   onDownloaded: (files, event) => db.saveFiles(event.taskId, files.map((file) => file.path)),
  * }));
  */

@@ -30,6 +30,26 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
   /** Largest file accepted; a larger `Content-Length` or body is aborted and nothing is kept. @default 500 * 1024 * 1024 */
   maxBytes?: number;
+  /**
+   * Most assets one event may link. An event with more is refused whole: no request is made, and every asset fails
+   * with reason `too_many_assets`. The provider's largest events link about 14 (12 stems and the original; two
+   * tracks with audio, stream and image); only a forged callback links hundreds.
+   * @default 24
+   */
+  maxAssetsPerEvent?: number;
+  /**
+   * Most bytes the downloads of one event may transfer together, every attempt counted. Past it, the transfers in
+   * progress are aborted and the assets not yet fetched are not requested; they fail with reason `event_too_large`.
+   * Twelve WAV stems of an eight-minute song are about 1 GiB.
+   * @default 2 * 1024 ** 3 (2 GiB)
+   */
+  maxBytesPerEvent?: number;
+  /**
+   * Also download the tracks' `sourceAudioUrl`, `sourceStreamAudioUrl` and `sourceImageUrl`. The provider deprecated
+   * them (they point at the original files, expire, and are not to be stored), so they are skipped by default.
+   * @default false
+   */
+  includeSourceAssets?: boolean;
   /** Redirects followed per attempt; every hop is checked like the first URL. @default 5 */
   maxRedirects?: number;
   /** Longest `Retry-After` honoured; a longer one is shortened to this. @default 60_000 */
@@ -46,7 +66,13 @@ export interface DownloadOptions {
    * @default false
    */
   allowPrivateAddresses?: boolean | readonly string[];
-  /** Only these hosts (and `*.example.com` subdomains), checked on the first URL and on every redirect. @default any host */
+  /**
+   * Only these hosts (and `*.example.com` subdomains), checked on the first URL and on every redirect. Pass
+   * `PROVIDER_ASSET_HOSTS` (the hosts the provider serves files from) unless you know better: a forged callback's
+   * links then reach nothing else.
+   * @default any host
+   * @example downloadListener({ dir: './downloads', allowedHosts: PROVIDER_ASSET_HOSTS })
+   */
   allowedHosts?: readonly string[];
   /** Resolves host names; every address is checked before the socket connects. @default dns.lookup, all addresses */
   resolveHost?: ResolveHost;
@@ -69,6 +95,9 @@ export interface ResolvedDownloadOptions {
   timeoutMs: number;
   idleTimeoutMs: number;
   maxBytes: number;
+  maxAssetsPerEvent: number;
+  maxBytesPerEvent: number;
+  includeSourceAssets: boolean;
   maxRedirects: number;
   maxRetryAfterMs: number;
   contentTypes: Readonly<Record<AssetMedia, readonly string[]>> | false;
@@ -88,6 +117,9 @@ export const DOWNLOAD_OPTION_NAMES = [
   'timeoutMs',
   'idleTimeoutMs',
   'maxBytes',
+  'maxAssetsPerEvent',
+  'maxBytesPerEvent',
+  'includeSourceAssets',
   'maxRedirects',
   'maxRetryAfterMs',
   'contentTypes',
@@ -100,6 +132,9 @@ export const DOWNLOAD_OPTION_NAMES = [
   'throwOnError',
   'signal',
 ] as const satisfies ReadonlyArray<keyof DownloadOptions>;
+
+export const DEFAULT_MAX_ASSETS_PER_EVENT = 24;
+export const DEFAULT_MAX_BYTES_PER_EVENT = 2 * 1024 ** 3;
 
 export const DEFAULT_DOWNLOAD_RETRY: RetryOptions = {
   retries: 5,
@@ -183,6 +218,9 @@ export function resolveDownloadOptions(options: unknown, allowed: readonly strin
     timeoutMs: numberOption('timeoutMs', raw.timeoutMs, 300_000, 1),
     idleTimeoutMs: numberOption('idleTimeoutMs', raw.idleTimeoutMs, 30_000, 1),
     maxBytes: numberOption('maxBytes', raw.maxBytes, 500 * 1024 * 1024, 1),
+    maxAssetsPerEvent: numberOption('maxAssetsPerEvent', raw.maxAssetsPerEvent, DEFAULT_MAX_ASSETS_PER_EVENT, 1),
+    maxBytesPerEvent: numberOption('maxBytesPerEvent', raw.maxBytesPerEvent, DEFAULT_MAX_BYTES_PER_EVENT, 1),
+    includeSourceAssets: booleanOption('includeSourceAssets', raw.includeSourceAssets, false),
     maxRedirects: numberOption('maxRedirects', raw.maxRedirects, 5, 0),
     maxRetryAfterMs: numberOption('maxRetryAfterMs', raw.maxRetryAfterMs, 60_000, 0),
     contentTypes: resolveContentTypes(raw.contentTypes),
