@@ -4,8 +4,13 @@ import type { ByteBudget } from './byte-budget.js';
 import type { IncomingBody } from './pipeline.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
-/** After an early answer, what is still read (and discarded) so that the sender sees the answer, not a reset. */
-const DRAIN_BYTES = 8 * 1024 * 1024;
+/**
+ * After an early answer, what is still read (and discarded) so that the sender sees the answer, not a reset. A 413
+ * goes to a sender whose body is large by definition; any other early answer to a body that is still coming is for
+ * a stranger or a misconfigured sender, whose callback bodies are small.
+ */
+const DRAIN_TOO_LARGE_BYTES = 8 * 1024 * 1024;
+const DRAIN_BYTES = 256 * 1024;
 const DRAIN_MS = 5000;
 
 /** 415 unless the request says it is JSON (or says nothing: some senders omit the header). */
@@ -164,6 +169,7 @@ export function readBody(req: IncomingMessage & { body?: unknown }, limits: Body
  */
 export function drainAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete || req.destroyed) return;
+  const limit = res.statusCode === 413 ? DRAIN_TOO_LARGE_BYTES : DRAIN_BYTES;
   let drained = 0;
   const stop = (): void => {
     clearTimeout(timer);
@@ -172,7 +178,7 @@ export function drainAfterAnswer(req: IncomingMessage, res: ServerResponse): voi
   };
   const count = (chunk: Buffer | string): void => {
     drained += chunk.length;
-    if (drained > DRAIN_BYTES) stop();
+    if (drained > limit) stop();
   };
   const timer = setTimeout(stop, DRAIN_MS);
   timer.unref();
