@@ -1,17 +1,14 @@
-/** Every callback family the provider sends, as used in event `kind`s and per-kind paths. */
-export const CALLBACK_KINDS = [
-  'music',
-  'lyrics',
-  'cover',
-  'wav',
-  'stems',
-  'midi',
-  'video',
-  'voice-phrase',
-  'voice',
-] as const;
+import {
+  CALLBACK_KINDS,
+  KIND_MARKERS,
+  MARKET,
+  TASK_ID_FIELDS,
+  TRACK_MARKERS,
+  marketKind,
+  type CallbackKind,
+} from './dialects.js';
 
-export type CallbackKind = (typeof CALLBACK_KINDS)[number];
+export { CALLBACK_KINDS, type CallbackKind } from './dialects.js';
 
 /** `text`, `first`, `complete`: music progress; `complete` also ends lyrics; `final`: one-shot success; `error`: failure. */
 export type CallbackStage = 'text' | 'first' | 'complete' | 'final' | 'error';
@@ -26,6 +23,8 @@ export interface Classification {
   /** `undefined` when the body has no usable `code`: such a body fits no family and is reported as unrecognized. */
   code: number | undefined;
   failed: boolean;
+  /** The Market model (`ai-music-api/generate`) when the body is a kie.ai Market callback. */
+  model?: string;
 }
 
 const MUSIC_STAGES = new Set(['text', 'first', 'complete', 'error']);
@@ -38,14 +37,25 @@ export function isCallbackKind(value: string): value is CallbackKind {
   return (CALLBACK_KINDS as readonly string[]).includes(value);
 }
 
-function has(object: JsonObject | undefined, ...keys: string[]): boolean {
+function has(object: JsonObject | undefined, keys: readonly string[]): boolean {
   if (object === undefined) return false;
   return keys.some((key) => Object.hasOwn(object, key));
 }
 
-function idString(value: unknown): string | undefined {
+export function idString(value: unknown): string | undefined {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** The task id and the field it came from, in the order of `TASK_ID_FIELDS` (the provider's signing order). */
+export function findTaskIdField(body: JsonObject): { taskId: string; label: string } | undefined {
+  const data = isJsonObject(body.data) ? body.data : undefined;
+  for (const field of TASK_ID_FIELDS) {
+    const container = field.in === undefined ? body : data;
+    const taskId = idString(container?.[field.name]);
+    if (taskId !== undefined) return { taskId, label: field.label };
+  }
   return undefined;
 }
 
@@ -54,10 +64,7 @@ function idString(value: unknown): string | undefined {
  * (`data.task_id` first), so the signature check and the dedupe key agree on which id a callback belongs to.
  */
 export function findTaskId(body: JsonObject): string | undefined {
-  const data = isJsonObject(body.data) ? body.data : undefined;
-  return (
-    idString(data?.task_id) ?? idString(data?.taskId) ?? idString(body.taskId) ?? idString(body.task_id)
-  );
+  return findTaskIdField(body)?.taskId;
 }
 
 /** `code` arrives as a number in the docs; a numeric string is accepted too, since deliveries drift. */
@@ -66,6 +73,15 @@ export function readCode(body: JsonObject): number | undefined {
   if (typeof code === 'number' && Number.isInteger(code)) return code;
   if (typeof code === 'string' && /^\d{1,4}$/.test(code)) return Number(code);
   return undefined;
+}
+
+/** The Market model of a body in the kie.ai Market envelope (`data.model` plus `data.state` or `data.resultJson`). */
+export function marketModel(body: JsonObject): string | undefined {
+  const data = isJsonObject(body.data) ? body.data : undefined;
+  if (data === undefined) return undefined;
+  const model = data[MARKET.model];
+  if (typeof model !== 'string' || model === '') return undefined;
+  return has(data, [MARKET.state, MARKET.resultJson]) ? model : undefined;
 }
 
 function firstItem(data: JsonObject): JsonObject | undefined {
@@ -81,11 +97,11 @@ function firstItem(data: JsonObject): JsonObject | undefined {
 function musicOrLyrics(body: JsonObject, data: JsonObject, failed: boolean): CallbackKind | undefined {
   const item = firstItem(data);
   if (item !== undefined) {
-    if (has(item, 'audio_url', 'audioUrl', 'stream_audio_url', 'streamAudioUrl')) return 'music';
-    if (has(item, 'text')) return 'lyrics';
+    if (has(item, TRACK_MARKERS)) return 'music';
+    if (has(item, ['text'])) return 'lyrics';
   }
   if (data.callbackType === 'text' || data.callbackType === 'first') return 'music';
-  if (has(data, 'taskId') && !has(data, 'task_id')) return 'lyrics';
+  if (has(data, ['taskId']) && !has(data, ['task_id'])) return 'lyrics';
   if (typeof body.msg === 'string' && /lyric/i.test(body.msg)) return 'lyrics';
   // A failed "complete" with no items is sent by both families (docs.kie.ai lyrics): only a route hint can tell.
   if (failed && data.callbackType === 'complete') return undefined;
@@ -94,28 +110,26 @@ function musicOrLyrics(body: JsonObject, data: JsonObject, failed: boolean): Cal
 
 /** Works out the family from the body's own fields; `undefined` when nothing identifies one. */
 export function detectKind(body: JsonObject, failed: boolean): CallbackKind | undefined {
+  const model = marketModel(body);
+  if (model !== undefined) return marketKind(model);
+  // Recovery Audio is the one family whose `data` is the list of tracks itself.
+  if (Array.isArray(body.data)) return 'recovery';
   const data = isJsonObject(body.data) ? body.data : undefined;
   if (data !== undefined) {
-    if (has(data, 'callbackType')) return musicOrLyrics(body, data, failed);
-    if (has(data, 'images')) return 'cover';
-    if (has(data, 'audioWavUrl', 'audio_wav_url')) return 'wav';
-    if (has(data, 'vocal_removal_info', 'vocal_separation_info', 'vocalRemovalInfo', 'vocalSeparationInfo')) {
-      return 'stems';
-    }
-    if (has(data, 'instruments')) return 'midi';
-    if (has(data, 'video_url', 'videoUrl')) return 'video';
-    if (has(data, 'validateInfo', 'validate_info')) return 'voice-phrase';
-    if (has(data, 'voiceId', 'voice_id')) return 'voice';
+    if (has(data, ['callbackType'])) return musicOrLyrics(body, data, failed);
+    for (const [kind, markers] of KIND_MARKERS) if (has(data, markers)) return kind;
     return undefined;
   }
-  // Only the MIDI callback (docs.sunoapi.org) keeps its task id at the top level.
-  if (has(body, 'task_id')) return 'midi';
+  // Only the MIDI callback (docs.sunoapi.org) keeps its task id at the top level with an object or null `data`.
+  if (has(body, ['task_id'])) return 'midi';
   return undefined;
 }
 
-function stageOf(kind: CallbackKind | undefined, body: JsonObject, failed: boolean): CallbackStage {
+function stageOf(kind: CallbackKind | undefined, body: JsonObject, failed: boolean, market: boolean): CallbackStage {
   if (failed) return 'error';
   if (kind === 'music') {
+    // A Market music job calls back once, when every track is done.
+    if (market) return 'complete';
     const callbackType = isJsonObject(body.data) ? body.data.callbackType : undefined;
     return typeof callbackType === 'string' && MUSIC_STAGES.has(callbackType)
       ? (callbackType as CallbackStage)
@@ -125,6 +139,24 @@ function stageOf(kind: CallbackKind | undefined, body: JsonObject, failed: boole
   return 'final';
 }
 
+function classifyMarket(body: JsonObject, model: string, hint: CallbackKind | undefined, taskId: string): Classification {
+  const data = body.data as JsonObject;
+  const state = data[MARKET.state];
+  const known = marketKind(model);
+  // The model names the family exactly, so it beats a route hint (Market jobs often share the music path); only a
+  // model this version does not know yet defers to the hint.
+  const kind = known === 'result' && hint !== undefined ? hint : known;
+  let code = readCode(body);
+  if (code === undefined && state === MARKET.success) code = 200;
+  if (code === undefined && state === MARKET.fail) code = 501;
+  const failed = state === MARKET.fail || (code !== undefined && code !== 200);
+  // A success that is not terminal (`generating`, seen when polling) has no result to report yet.
+  if (code === undefined || (!failed && state !== MARKET.success)) {
+    return { kind: undefined, stage: 'final', taskId, code, failed: false, model };
+  }
+  return { kind, stage: stageOf(kind, body, failed, true), taskId, code, failed, model };
+}
+
 /**
  * Kind, stage and task id of a body; `{ missing: 'task_id' }` when it has no task id, since no dedupe key can be
  * built then (the caller answers 400).
@@ -132,11 +164,13 @@ function stageOf(kind: CallbackKind | undefined, body: JsonObject, failed: boole
 export function classify(body: JsonObject, hint: CallbackKind | undefined): Classification | { missing: 'task_id' } {
   const taskId = findTaskId(body);
   if (taskId === undefined) return { missing: 'task_id' };
+  const model = marketModel(body);
+  if (model !== undefined) return classifyMarket(body, model, hint, taskId);
   const code = readCode(body);
   // Without a code, success cannot be told from failure: no family fits, whatever the path says.
   if (code === undefined) return { kind: undefined, stage: 'final', taskId, code, failed: false };
   const data = isJsonObject(body.data) ? body.data : undefined;
   const failed = code !== 200 || data?.callbackType === 'error';
   const kind = hint ?? detectKind(body, failed);
-  return { kind, stage: stageOf(kind, body, failed), taskId, code, failed };
+  return { kind, stage: stageOf(kind, body, failed, false), taskId, code, failed };
 }

@@ -13,8 +13,12 @@ export interface BaseEvent<K extends CallbackKind | 'unknown' = CallbackKind | '
   receivedAt: Date;
   /** The dedupe key, `<kind>:<taskId>:<stage>`. */
   key: string;
-  /** The body exactly as received (parsed JSON). */
+  /** The body exactly as received (parsed JSON; a Market body whose `param` echo was malformed lacks `param`). */
   body: unknown;
+  /** The kie.ai Market model (`ai-music-api/generate`), on events from a Market job's callback only. */
+  model?: string;
+  /** Credits the Market job consumed (`consumeCredits` or `creditsConsumed`), on Market events that carry them. */
+  creditsConsumed?: number;
 }
 
 /** Events whose links the provider deletes after 14 days: download before `expiresAt`. */
@@ -27,8 +31,14 @@ export interface MusicTrack {
   audioUrl: string;
   streamAudioUrl: string;
   imageUrl: string;
+  /**
+   * @deprecated The provider deprecated `source_audio_url` (docs.sunoapi.org, Recovery Audio): it points at the original
+   * file, expires, and must not be stored or downloaded. Use `audioUrl`.
+   */
   sourceAudioUrl?: string;
+  /** @deprecated Like `sourceAudioUrl`: an expiring link to the original, not to be stored. Use `streamAudioUrl`. */
   sourceStreamAudioUrl?: string;
+  /** @deprecated Like `sourceAudioUrl`: an expiring link to the original, not to be stored. Use `imageUrl`. */
   sourceImageUrl?: string;
   prompt: string;
   modelName: string;
@@ -87,8 +97,11 @@ export type StemName =
 export type Stems = { [name in StemName]?: string } & { [other: string]: string | undefined };
 
 export interface StemsReadyEvent extends BaseEvent<'stems', 'final'>, AssetEvent {
-  /** `separate_vocal`: vocal and instrumental; `split_stem`: up to twelve instrument stems. */
-  mode: 'separate_vocal' | 'split_stem';
+  /**
+   * `separate_vocal`: vocal and instrumental; `split_stem`: up to twelve instrument stems. Other modes the provider adds
+   * (`split_stem_advanced`) arrive as they are named when the body names them, else as the closer of these two.
+   */
+  mode: 'separate_vocal' | 'split_stem' | (string & {});
   /** Stems with a URL; empty URLs are left out. */
   stems: Stems;
   originUrl?: string;
@@ -126,6 +139,35 @@ export interface VoiceReadyEvent extends BaseEvent<'voice', 'final'> {
   status: string;
 }
 
+export interface RecoveryTrack {
+  id: string;
+  /** The new, playable link (may be `.m4a`); empty when this track failed. */
+  audioUrl: string;
+  title: string;
+  status: 'success' | 'failed';
+  /** Why this track failed (`no_audio_id_mappings`, `clip_not_complete`, ...). */
+  error?: string;
+}
+
+/** Recovery Audio (code 200): at least one track of an old music task has a fresh link; failed tracks are included. */
+export interface RecoveryReadyEvent extends BaseEvent<'recovery', 'final'>, AssetEvent {
+  tracks: RecoveryTrack[];
+}
+
+/** A Market model with no legacy callback (persona, timestamped lyrics, style boost, voice check). */
+export interface ResultReadyEvent extends BaseEvent<'result', 'final'> {
+  model: string;
+  /** The decoded `resultJson`; `null` when the job sent none. */
+  result: unknown;
+}
+
+/** An expected task that neither called back nor finished in time (see reconciliation). */
+export interface TaskTimeoutEvent {
+  kind: CallbackKind;
+  taskId: string;
+  expectedAt: Date;
+}
+
 export interface FailureEvent extends BaseEvent<CallbackKind | 'unknown', 'error'> {
   /** What the provider's `code` means, from its documentation. */
   reason: string;
@@ -147,16 +189,29 @@ export type CallbackEvent =
   | VideoReadyEvent
   | VoicePhraseReadyEvent
   | VoiceReadyEvent
+  | RecoveryReadyEvent
+  | ResultReadyEvent
   | FailureEvent;
 
-/** An authentic JSON object that fits no family: acknowledged and reported, never dropped. */
+/**
+ * An authentic callback that fits no family, fails its family's schema, or is not even JSON: acknowledged and
+ * reported, never dropped.
+ */
 export interface UnrecognizedEvent {
   kind: 'unknown';
   taskId?: string;
   code?: number;
   receivedAt: Date;
   key?: string;
+  /** The parsed body; `undefined` when it is not JSON (see `raw`). */
   body: unknown;
+  /** The body's text, when it is not valid JSON. */
+  raw?: string;
+  /** Why the body did not fit: the schema's messages, or the JSON parser's. */
+  details?: string[];
+  /** The family the body claimed (its path or its shape), when it then failed that family's schema. */
+  claimedKind?: CallbackKind;
+  model?: string;
 }
 
 export interface DuplicateEvent {
@@ -186,6 +241,9 @@ export interface SunoEventMap {
   'video-ready': VideoReadyEvent;
   'voice-phrase-ready': VoicePhraseReadyEvent;
   'voice-ready': VoiceReadyEvent;
+  'recovery-ready': RecoveryReadyEvent;
+  'result-ready': ResultReadyEvent;
+  'task-timeout': TaskTimeoutEvent;
   failure: FailureEvent;
   callback: CallbackEvent;
   unrecognized: UnrecognizedEvent;
@@ -205,7 +263,7 @@ export type SunoListener<E extends SunoEventName> = (event: SunoEventMap[E]) => 
 /** The event name an accepted callback fires, besides `callback`. */
 export function eventNameOf(
   event: CallbackEvent,
-): Exclude<SunoEventName, 'callback' | 'unrecognized' | 'duplicate' | 'rejected' | 'error'> {
+): Exclude<SunoEventName, 'callback' | 'unrecognized' | 'duplicate' | 'rejected' | 'error' | 'task-timeout'> {
   if (event.stage === 'error') return 'failure';
   switch (event.kind) {
     case 'music':
@@ -226,6 +284,10 @@ export function eventNameOf(
       return 'voice-phrase-ready';
     case 'voice':
       return 'voice-ready';
+    case 'recovery':
+      return 'recovery-ready';
+    case 'result':
+      return 'result-ready';
     default:
       return 'failure';
   }

@@ -1,4 +1,5 @@
 import { isJsonObject, type CallbackKind, type CallbackStage, type JsonObject } from './classify.js';
+import { RECOVERY_STATUS, SPELLINGS } from './dialects.js';
 import type {
   BaseEvent,
   CallbackEvent,
@@ -7,6 +8,7 @@ import type {
   MidiInstrument,
   MidiNote,
   MusicTrack,
+  RecoveryTrack,
   Stems,
 } from './events.js';
 
@@ -32,7 +34,26 @@ export interface Accepted {
   code: number | undefined;
   key: string;
   receivedAt: Date;
+  /** The body as received; the event's `body`. */
   body: JsonObject;
+  /**
+   * Where the family's fields are read from, when not `body` itself: the legacy payload decoded from a Market
+   * callback's `resultJson`.
+   */
+  payload?: JsonObject;
+  /** Set for a kie.ai Market callback. */
+  market?: MarketFacts;
+}
+
+/** What a Market envelope adds to an event. */
+export interface MarketFacts {
+  model: string;
+  creditsConsumed?: number;
+  /** `failCode`, a string in the docs. */
+  failCode?: string;
+  failMsg?: string;
+  /** The decoded `resultJson` (for `result-ready`). */
+  result: unknown;
 }
 
 export function dedupeKey(kind: CallbackKind | 'unknown', taskId: string, stage: CallbackStage): string {
@@ -59,8 +80,8 @@ function numeric(value: unknown): number | null {
   return null;
 }
 
-/** First field present among the dialects' spellings (snake_case on one doc set, camelCase on the other). */
-function field(object: JsonObject, ...names: string[]): unknown {
+/** First field present among the dialects' spellings (see `SPELLINGS`). */
+function field(object: JsonObject, names: readonly string[]): unknown {
   for (const name of names) {
     if (object[name] !== undefined && object[name] !== null) return object[name];
   }
@@ -78,19 +99,19 @@ function dataOf(body: JsonObject): JsonObject {
 function track(item: JsonObject): MusicTrack {
   const result: MusicTrack = {
     id: text(item.id),
-    audioUrl: text(field(item, 'audio_url', 'audioUrl')),
-    streamAudioUrl: text(field(item, 'stream_audio_url', 'streamAudioUrl')),
-    imageUrl: text(field(item, 'image_url', 'imageUrl')),
+    audioUrl: text(field(item, SPELLINGS.audioUrl)),
+    streamAudioUrl: text(field(item, SPELLINGS.streamAudioUrl)),
+    imageUrl: text(field(item, SPELLINGS.imageUrl)),
     prompt: text(item.prompt),
-    modelName: text(field(item, 'model_name', 'modelName')),
+    modelName: text(field(item, SPELLINGS.modelName)),
     title: text(item.title),
     tags: text(item.tags),
-    createTime: text(field(item, 'createTime', 'create_time')),
+    createTime: text(field(item, SPELLINGS.createTime)),
     duration: numeric(item.duration),
   };
-  const sourceAudioUrl = optionalText(field(item, 'source_audio_url', 'sourceAudioUrl'));
-  const sourceStreamAudioUrl = optionalText(field(item, 'source_stream_audio_url', 'sourceStreamAudioUrl'));
-  const sourceImageUrl = optionalText(field(item, 'source_image_url', 'sourceImageUrl'));
+  const sourceAudioUrl = optionalText(field(item, SPELLINGS.sourceAudioUrl));
+  const sourceStreamAudioUrl = optionalText(field(item, SPELLINGS.sourceStreamAudioUrl));
+  const sourceImageUrl = optionalText(field(item, SPELLINGS.sourceImageUrl));
   if (sourceAudioUrl !== undefined) result.sourceAudioUrl = sourceAudioUrl;
   if (sourceStreamAudioUrl !== undefined) result.sourceStreamAudioUrl = sourceStreamAudioUrl;
   if (sourceImageUrl !== undefined) result.sourceImageUrl = sourceImageUrl;
@@ -99,7 +120,18 @@ function track(item: JsonObject): MusicTrack {
 
 function lyricsItem(item: JsonObject): LyricsItem {
   const result: LyricsItem = { text: text(item.text), title: text(item.title), status: text(item.status) };
-  const error = optionalText(field(item, 'error_message', 'errorMessage'));
+  const error = optionalText(field(item, SPELLINGS.lyricsError));
+  if (error !== undefined) result.error = error;
+  return result;
+}
+
+function recoveryTrack(item: JsonObject): RecoveryTrack {
+  const audioUrl = text(field(item, SPELLINGS.audioUrl));
+  const status = text(item.status);
+  // A status this version does not know is judged by what counts: whether a link came back.
+  const succeeded = status === RECOVERY_STATUS.success || (status !== RECOVERY_STATUS.failed && audioUrl !== '');
+  const result: RecoveryTrack = { id: text(item.id), audioUrl, title: text(item.title), status: succeeded ? 'success' : 'failed' };
+  const error = optionalText(field(item, SPELLINGS.trackError));
   if (error !== undefined) result.error = error;
   return result;
 }
@@ -113,8 +145,8 @@ function stemName(key: string): string | undefined {
 
 const SEPARATE_VOCAL_STEMS = new Set(['vocal', 'instrumental']);
 
-function stemsOf(data: JsonObject): { mode: 'separate_vocal' | 'split_stem'; stems: Stems; originUrl?: string } {
-  const info = field(data, 'vocal_removal_info', 'vocal_separation_info', 'vocalRemovalInfo', 'vocalSeparationInfo');
+function stemsOf(data: JsonObject): { mode: string; stems: Stems; originUrl?: string } {
+  const info = field(data, SPELLINGS.stemsInfo);
   const stems: Stems = {};
   let originUrl: string | undefined;
   if (isJsonObject(info)) {
@@ -127,8 +159,10 @@ function stemsOf(data: JsonObject): { mode: 'separate_vocal' | 'split_stem'; ste
     }
   }
   const split = Object.keys(stems).some((name) => !SEPARATE_VOCAL_STEMS.has(name));
-  const result: { mode: 'separate_vocal' | 'split_stem'; stems: Stems; originUrl?: string } = {
-    mode: split ? 'split_stem' : 'separate_vocal',
+  // A body that names its mode is believed, whatever the mode (`split_stem_advanced` arrived in 2026).
+  const named = optionalText(field(data, SPELLINGS.stemMode));
+  const result: { mode: string; stems: Stems; originUrl?: string } = {
+    mode: named ?? (split ? 'split_stem' : 'separate_vocal'),
     stems,
   };
   if (originUrl !== undefined) result.originUrl = originUrl;
@@ -153,8 +187,28 @@ function instruments(data: JsonObject): MidiInstrument[] {
   }));
 }
 
-function failureDetail(body: JsonObject, data: JsonObject): string | undefined {
-  return optionalText(field(data, 'error', 'errorMessage', 'error_message') ?? field(body, 'error'));
+function failureDetail(accepted: Accepted, body: JsonObject, data: JsonObject): string | undefined {
+  const market = accepted.market;
+  if (market?.failMsg !== undefined || market?.failCode !== undefined) return market.failMsg ?? market.failCode;
+  if (accepted.kind === 'recovery' && Array.isArray(body.data)) {
+    // Recovery's failure says why per track: `<track id>: <error>` for each.
+    const errors = objects(body.data)
+      .map(recoveryTrack)
+      .filter((item) => item.error !== undefined)
+      .map((item) => `${item.id}: ${item.error ?? ''}`);
+    if (errors.length > 0) return errors.join('; ');
+  }
+  return optionalText(field(data, SPELLINGS.failureDetail) ?? field(body, ['error']));
+}
+
+function failureReason(code: number, market: MarketFacts | undefined): string {
+  const failCode = market?.failCode !== undefined && /^\d{1,4}$/.test(market.failCode) ? Number(market.failCode) : undefined;
+  return (
+    (failCode === undefined ? undefined : FAILURE_REASONS[failCode]) ??
+    FAILURE_REASONS[code] ??
+    market?.failMsg ??
+    `Provider error ${code}`
+  );
 }
 
 /**
@@ -168,7 +222,9 @@ function complete<const T extends object, U extends object = object>(base: BaseE
 
 /** Builds the typed event for an accepted callback; the body has passed its family's schema. */
 export function toEvent(accepted: Accepted): CallbackEvent {
-  const { body, kind, stage } = accepted;
+  const { kind, stage, market } = accepted;
+  // Market events read the family's fields from the decoded result; the envelope stays the event's `body`.
+  const body = accepted.payload ?? accepted.body;
   // Classification leaves a body without a code unrecognized, so a callback that reaches here always has one.
   const code = accepted.code ?? 0;
   const base: BaseEvent = {
@@ -176,21 +232,25 @@ export function toEvent(accepted: Accepted): CallbackEvent {
     taskId: accepted.taskId,
     stage,
     code,
-    message: text(body.msg),
+    message: text(accepted.body.msg),
     receivedAt: accepted.receivedAt,
     key: accepted.key,
-    body,
+    body: accepted.body,
   };
+  if (market !== undefined) {
+    base.model = market.model;
+    if (market.creditsConsumed !== undefined) base.creditsConsumed = market.creditsConsumed;
+  }
   const data = dataOf(body);
   const expiresAt = new Date(accepted.receivedAt.getTime() + RETENTION_MS);
 
   if (stage === 'error' || kind === 'unknown') {
     const failure: FailureEvent = complete(base, {
       stage: 'error',
-      reason: FAILURE_REASONS[code] ?? `Provider error ${code}`,
-      creditsRefunded: code === 531,
+      reason: failureReason(code, market),
+      creditsRefunded: code === 531 || market?.failCode === '531',
     });
-    const detail = failureDetail(body, data);
+    const detail = failureDetail(accepted, body, data);
     if (detail !== undefined) failure.detail = detail;
     return failure;
   }
@@ -208,21 +268,26 @@ export function toEvent(accepted: Accepted): CallbackEvent {
       return complete(base, { kind, stage: 'final', expiresAt, images });
     }
     case 'wav':
-      return complete(base, { kind, stage: 'final', expiresAt, wavUrl: text(field(data, 'audioWavUrl', 'audio_wav_url')) });
+      return complete(base, { kind, stage: 'final', expiresAt, wavUrl: text(field(data, SPELLINGS.wavUrl)) });
     case 'stems':
       return complete(base, { kind, stage: 'final', expiresAt }, stemsOf(data));
     case 'midi':
       return complete(base, { kind, stage: 'final', instruments: instruments(data) });
     case 'video':
-      return complete(base, { kind, stage: 'final', expiresAt, videoUrl: text(field(data, 'video_url', 'videoUrl')) });
+      return complete(base, { kind, stage: 'final', expiresAt, videoUrl: text(field(data, SPELLINGS.videoUrl)) });
     case 'voice-phrase':
       return complete(base, {
         kind,
         stage: 'final',
-        phrase: text(field(data, 'validateInfo', 'validate_info')),
+        phrase: text(field(data, SPELLINGS.phrase)),
         status: text(data.status),
       });
     case 'voice':
-      return complete(base, { kind, stage: 'final', voiceId: text(field(data, 'voiceId', 'voice_id')), status: text(data.status) });
+      return complete(base, { kind, stage: 'final', voiceId: text(field(data, SPELLINGS.voiceId)), status: text(data.status) });
+    case 'recovery':
+      return complete(base, { kind, stage: 'final', expiresAt, tracks: objects(body.data).map(recoveryTrack) });
+    case 'result':
+      // A legacy body on the `result` path has no resultJson: its `data` is the closest thing to a result.
+      return complete(base, { kind, stage: 'final', model: market?.model ?? '', result: market === undefined ? (body.data ?? null) : market.result });
   }
 }

@@ -1,11 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CALLBACK_KINDS, isJsonObject, type CallbackKind } from '../classify.js';
+import { isJsonObject } from '../classify.js';
+import { CALLBACK_KINDS, MARKET, marketModelOf, type CallbackKind } from '../dialects.js';
 
 /**
  * The two documentation sets describe the same service with different field names in places (docs.sunoapi.org and
- * docs.kie.ai). Real deliveries come in either, so a receiver must be tested with both.
+ * docs.kie.ai). Real deliveries come in either, so a receiver must be tested with both. `market` wraps the body in
+ * the kie.ai Market envelope (`jobs/createTask`, models `ai-music-api/*`), its result JSON-encoded in `resultJson`.
  */
-export type CallbackDialect = 'sunoapi' | 'kie';
+export type CallbackDialect = 'sunoapi' | 'kie' | 'market';
+
+/** The dialects, for option checks and the CLI. */
+export const CALLBACK_DIALECTS: readonly CallbackDialect[] = ['sunoapi', 'kie', 'market'];
 
 /**
  * A partial copy of `T` for overrides: objects merge key by key; an array of objects merges item by item
@@ -29,11 +34,45 @@ export interface FixtureOptions<Data = Record<string, unknown>> {
   code?: number;
   /** The provider's `msg`. @default the documented message for this family, stage and outcome */
   msg?: string;
-  /** Which documentation set's field names to use, where the two differ. @default 'sunoapi' */
+  /** Which documentation set's field names to use, where the two differ, or the Market envelope. @default 'sunoapi' */
   dialect?: CallbackDialect;
-  /** Deep overrides merged into `data` (see `DeepPartial`). */
+  /** Deep overrides merged into `data` (see `DeepPartial`); with `market`, into the legacy payload before encoding. */
   data?: DeepPartial<Data>;
+  /** `market` only: the Market model. @default the family's first model, e.g. `ai-music-api/generate` */
+  model?: string;
+  /** `market` only: deep overrides merged into the envelope's `data` (`state`, `creditsConsumed`, ...). */
+  market?: DeepPartial<MarketData>;
 }
+
+/** The kie.ai Market envelope's `data`. */
+export interface MarketData {
+  taskId: string;
+  model: string;
+  state: 'success' | 'fail';
+  /** The request, JSON-encoded. */
+  param: string;
+  /** The result, JSON-encoded (the legacy payload for the Suno models); `null` on failure. */
+  resultJson: string | null;
+  failCode: string | null;
+  failMsg: string | null;
+  costTime: number;
+  completeTime: number;
+  createTime: number;
+  updateTime: number;
+  consumeCredits?: number;
+  creditsConsumed?: number;
+  remainedCredits: number;
+}
+
+/** A kie.ai Market callback. */
+export interface MarketCallbackBody {
+  code: number;
+  msg: string;
+  data: MarketData;
+}
+
+/** The body a builder returns for these options: the Market envelope when `dialect` is `market`. */
+export type BodyFor<O, B> = O extends { dialect: 'market' } ? MarketCallbackBody : B;
 
 export interface MusicTrackBody {
   id: string;
@@ -166,6 +205,26 @@ export interface VoiceCallbackBody {
   data: { taskId: string; voiceId: string; status: string; errorCode: number; errorMessage: string };
 }
 
+export interface RecoveryTrackBody {
+  id: string;
+  /** The new link (`.m4a` or `.mp3`); empty when the track failed. */
+  audio_url: string;
+  title: string;
+  status: 'success' | 'failed';
+  error: string;
+}
+
+/** Recovery Audio keeps the task id at the top level and its tracks in `data` itself. */
+export interface RecoveryCallbackBody {
+  code: number;
+  msg: string;
+  task_id: string;
+  data: RecoveryTrackBody[];
+}
+
+/** A Market model with no legacy callback: always the Market envelope. */
+export type ResultCallbackBody = MarketCallbackBody;
+
 /** The body each builder returns, by callback family. */
 export interface FixtureBodyMap {
   music: MusicCallbackBody;
@@ -177,6 +236,8 @@ export interface FixtureBodyMap {
   video: VideoCallbackBody;
   'voice-phrase': VoicePhraseCallbackBody;
   voice: VoiceCallbackBody;
+  recovery: RecoveryCallbackBody;
+  result: ResultCallbackBody;
 }
 
 type DataOf<K extends CallbackKind> = NonNullable<FixtureBodyMap[K]['data']>;
@@ -191,6 +252,20 @@ export interface StemsFixtureOptions extends FixtureOptions<DataOf<'stems'>> {
   mode?: 'separate_vocal' | 'split_stem';
 }
 
+export interface RecoveryFixtureOptions extends FixtureOptions<Record<string, unknown>> {
+  /** How many tracks; with `partial`, the last one failed. @default 1 */
+  tracks?: number;
+  /** A code 200 where some tracks failed. @default false */
+  partial?: boolean;
+}
+
+export interface ResultFixtureOptions extends Omit<FixtureOptions<Record<string, unknown>>, 'dialect'> {
+  /** Always the Market envelope: these models have no legacy callback. */
+  dialect?: 'market';
+  /** The decoded result, JSON-encoded into `resultJson`. @default a persona result */
+  result?: unknown;
+}
+
 /** The options each builder takes, by callback family. */
 export interface FixtureOptionsMap {
   music: MusicFixtureOptions;
@@ -202,20 +277,26 @@ export interface FixtureOptionsMap {
   video: FixtureOptions<DataOf<'video'>>;
   'voice-phrase': FixtureOptions<DataOf<'voice-phrase'>>;
   voice: FixtureOptions<DataOf<'voice'>>;
+  recovery: RecoveryFixtureOptions;
+  result: ResultFixtureOptions;
 }
 
 /** The `fixtures` object: one builder per family, plus `build(kind, options)` to pick the family at run time. */
 export interface Fixtures {
-  music(options?: MusicFixtureOptions): MusicCallbackBody;
-  lyrics(options?: FixtureOptionsMap['lyrics']): LyricsCallbackBody;
-  cover(options?: FixtureOptionsMap['cover']): CoverCallbackBody;
-  wav(options?: FixtureOptionsMap['wav']): WavCallbackBody;
-  stems(options?: StemsFixtureOptions): StemsCallbackBody;
-  midi(options?: FixtureOptionsMap['midi']): MidiCallbackBody;
-  video(options?: FixtureOptionsMap['video']): VideoCallbackBody;
-  voicePhrase(options?: FixtureOptionsMap['voice-phrase']): VoicePhraseCallbackBody;
-  voice(options?: FixtureOptionsMap['voice']): VoiceCallbackBody;
-  build<K extends CallbackKind>(kind: K, options?: FixtureOptionsMap[K]): FixtureBodyMap[K];
+  music<O extends MusicFixtureOptions>(options?: O): BodyFor<O, MusicCallbackBody>;
+  lyrics<O extends FixtureOptionsMap['lyrics']>(options?: O): BodyFor<O, LyricsCallbackBody>;
+  cover<O extends FixtureOptionsMap['cover']>(options?: O): BodyFor<O, CoverCallbackBody>;
+  wav<O extends FixtureOptionsMap['wav']>(options?: O): BodyFor<O, WavCallbackBody>;
+  stems<O extends StemsFixtureOptions>(options?: O): BodyFor<O, StemsCallbackBody>;
+  midi<O extends FixtureOptionsMap['midi']>(options?: O): BodyFor<O, MidiCallbackBody>;
+  video<O extends FixtureOptionsMap['video']>(options?: O): BodyFor<O, VideoCallbackBody>;
+  voicePhrase<O extends FixtureOptionsMap['voice-phrase']>(options?: O): BodyFor<O, VoicePhraseCallbackBody>;
+  voice<O extends FixtureOptionsMap['voice']>(options?: O): BodyFor<O, VoiceCallbackBody>;
+  /** Recovery Audio: fresh links for an old music task; `failed` gives code 500 with every track failed. */
+  recovery<O extends RecoveryFixtureOptions>(options?: O): BodyFor<O, RecoveryCallbackBody>;
+  /** A Market model with no legacy callback (`ai-music-api/generate-persona` by default). */
+  result(options?: ResultFixtureOptions): ResultCallbackBody;
+  build<K extends CallbackKind, O extends FixtureOptionsMap[K] = FixtureOptionsMap[K]>(kind: K, options?: O): BodyFor<O, FixtureBodyMap[K]>;
 }
 
 /** What every family's builder needs once the common options are checked. */
@@ -259,8 +340,8 @@ function resolve(kind: CallbackKind, options: FixtureOptions<unknown>): Resolved
   if (code !== undefined && (!Number.isInteger(code) || code < 0)) {
     throw new TypeError(`${where}: \`code\` must be an integer status code; received ${JSON.stringify(code)}.`);
   }
-  if (dialect !== 'sunoapi' && dialect !== 'kie') {
-    throw new TypeError(`${where}: \`dialect\` must be 'sunoapi' or 'kie'; received ${JSON.stringify(dialect)}.`);
+  if (!CALLBACK_DIALECTS.includes(dialect)) {
+    throw new TypeError(`${where}: \`dialect\` must be ${CALLBACK_DIALECTS.map((name) => `'${name}'`).join(', ')}; received ${JSON.stringify(dialect)}.`);
   }
   if (failed === true && code === 200) {
     throw new TypeError(`${where}: \`failed: true\` needs a \`code\` other than 200 (any other code is a failure).`);
@@ -637,17 +718,122 @@ function voice(options: FixtureOptionsMap['voice'] = {}): VoiceCallbackBody {
   );
 }
 
-const BUILDERS: { [K in CallbackKind]: (options?: FixtureOptionsMap[K]) => FixtureBodyMap[K] } = {
-  music,
-  lyrics,
-  cover,
-  wav,
-  stems,
-  midi,
-  video,
-  'voice-phrase': voicePhrase,
-  voice,
+function recovery(options: RecoveryFixtureOptions = {}): RecoveryCallbackBody {
+  const resolved = resolve('recovery', options);
+  const count = options.tracks ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > 100) {
+    throw new TypeError(`fixtures.recovery(): \`tracks\` must be a whole number from 1 to 100; received ${JSON.stringify(count)}.`);
+  }
+  const failedTrack = (index: number): RecoveryTrackBody => ({
+    id: randomUUID(),
+    audio_url: '',
+    title: 'Sunrise Love',
+    status: 'failed',
+    error: index % 2 === 0 ? 'no_audio_id_mappings' : 'clip_not_complete',
+  });
+  const data = Array.from({ length: count }, (_, index): RecoveryTrackBody => {
+    if (resolved.failed || (options.partial === true && index === count - 1 && count > 1)) return failedTrack(index);
+    // Recovered audio may come back as .m4a rather than .mp3.
+    return { id: randomUUID(), audio_url: tempFileUrl('.m4a'), title: 'Sunrise Love', status: 'success', error: '' };
+  });
+  const body: RecoveryCallbackBody = resolved.failed
+    ? { code: 500, msg: 'failed', task_id: resolved.taskId, data }
+    : { code: 200, msg: 'success', task_id: resolved.taskId, data };
+  if (resolved.code !== undefined) body.code = resolved.code;
+  if (options.msg !== undefined) body.msg = options.msg;
+  if (options.data !== undefined) Object.assign(body, merge({}, options.data));
+  return body;
+}
+
+/** The decoded result a Market model with no legacy callback sends (a persona, by default). */
+const PERSONA_RESULT = { personaId: 'persona_7f1c2b', name: 'Night Rider', description: 'Gritty rock vocals' };
+
+/**
+ * What a Market job's `resultJson` holds for a legacy family: for music and lyrics the flat shape observed live
+ * (`{ code, data: [items], msg, task_id }`), for the others the legacy callback body itself.
+ */
+function marketResult(kind: CallbackKind, legacy: { code: number; msg: string; data: unknown }, taskId: string): unknown {
+  if ((kind === 'music' || kind === 'lyrics') && isJsonObject(legacy.data)) {
+    return { code: 200, data: legacy.data.data ?? [], msg: 'success', task_id: taskId };
+  }
+  return legacy;
+}
+
+/** Wraps a result in the Market envelope, the way kie.ai's `jobs/createTask` calls back. */
+function marketEnvelope(
+  kind: CallbackKind,
+  result: unknown,
+  resolved: Resolved,
+  options: FixtureOptions<unknown>,
+  failureCode: number,
+): MarketCallbackBody {
+  const model = options.model ?? marketModelOf(kind);
+  const now = Date.now();
+  const failed = resolved.failed;
+  const data: MarketData = {
+    taskId: resolved.taskId,
+    model,
+    state: failed ? MARKET.fail : MARKET.success,
+    param: JSON.stringify({ callBackUrl: 'https://your-domain.com/api/callback', model, input: { prompt: 'A rock song about an iron man' } }),
+    resultJson: failed ? null : JSON.stringify(result),
+    failCode: failed ? String(resolved.code ?? failureCode) : null,
+    failMsg: failed ? 'Internal server error' : null,
+    costTime: 59,
+    completeTime: now,
+    createTime: now - 59_000,
+    updateTime: now,
+    consumeCredits: failed ? 0 : 12,
+    remainedCredits: 2_510_330,
+  };
+  const body: MarketCallbackBody = failed
+    ? { code: 501, msg: 'Playground task failed.', data }
+    : { code: 200, msg: 'Playground task completed successfully.', data };
+  if (options.msg !== undefined) body.msg = options.msg;
+  if (options.market !== undefined) body.data = merge(body.data, options.market) as MarketData;
+  return body;
+}
+
+/** A builder that also speaks the Market dialect: the legacy body (kie.ai names), encoded into the envelope. */
+function withMarket<K extends Exclude<CallbackKind, 'result'>>(
+  kind: K,
+  build: (options?: FixtureOptionsMap[K]) => FixtureBodyMap[K],
+): (options?: FixtureOptionsMap[K]) => FixtureBodyMap[K] | MarketCallbackBody {
+  return (options) => {
+    if (options?.dialect !== 'market') return build(options);
+    const legacyOptions = { ...options, dialect: 'kie' as const };
+    const resolved = resolve(kind, options);
+    legacyOptions.taskId = resolved.taskId;
+    // The legacy failure code travels as `failCode`; the envelope's own code is 501.
+    const legacy = build(legacyOptions as FixtureOptionsMap[K]) as { code: number; msg: string; data: unknown };
+    return marketEnvelope(kind, marketResult(kind, legacy, resolved.taskId), resolved, options, legacy.code);
+  };
+}
+
+function result(options: ResultFixtureOptions = {}): ResultCallbackBody {
+  const resolved = resolve('result', options);
+  const model = options.model ?? marketModelOf('result');
+  return marketEnvelope('result', options.result ?? PERSONA_RESULT, resolved, { ...options, model }, 500);
+}
+
+const BUILDERS: { [K in CallbackKind]: (options?: FixtureOptionsMap[K]) => FixtureBodyMap[K] | MarketCallbackBody } = {
+  music: withMarket('music', music),
+  lyrics: withMarket('lyrics', lyrics),
+  cover: withMarket('cover', cover),
+  wav: withMarket('wav', wav),
+  stems: withMarket('stems', stems),
+  midi: withMarket('midi', midi),
+  video: withMarket('video', video),
+  'voice-phrase': withMarket('voice-phrase', voicePhrase),
+  voice: withMarket('voice', voice),
+  recovery: withMarket('recovery', recovery),
+  result,
 };
+
+/** The public, dialect-typed form of a family's builder. */
+function typed<K extends CallbackKind>(kind: K) {
+  return <O extends FixtureOptionsMap[K]>(options?: O): BodyFor<O, FixtureBodyMap[K]> =>
+    (BUILDERS[kind] as (options?: O) => BodyFor<O, FixtureBodyMap[K]>)(options);
+}
 
 /**
  * Realistic callback bodies of every family, stage and outcome, in either documented dialect, with fresh 32-hex task
@@ -657,22 +843,26 @@ const BUILDERS: { [K in CallbackKind]: (options?: FixtureOptionsMap[K]) => Fixtu
  * const body = fixtures.music({ stage: 'first', taskId: 'd2b1c4e0a9f84c1e8f5a6b7c8d9e0f1a' });
  * const failed = fixtures.video({ failed: true, dialect: 'kie' });
  * const refunded = fixtures.cover({ code: 531, msg: 'Credits refunded' });
+ * const market = fixtures.music({ dialect: 'market' }); // kie.ai Market envelope, model ai-music-api/generate
+ * const recovered = fixtures.recovery({ tracks: 2, partial: true });
  * const titled = fixtures.music({ data: { data: [{ title: 'My Song' }] } }); // first track's title only
  */
 export const fixtures: Fixtures = {
-  music,
-  lyrics,
-  cover,
-  wav,
-  stems,
-  midi,
-  video,
-  voicePhrase,
-  voice,
-  build<K extends CallbackKind>(kind: K, options?: FixtureOptionsMap[K]): FixtureBodyMap[K] {
+  music: typed('music'),
+  lyrics: typed('lyrics'),
+  cover: typed('cover'),
+  wav: typed('wav'),
+  stems: typed('stems'),
+  midi: typed('midi'),
+  video: typed('video'),
+  voicePhrase: typed('voice-phrase'),
+  voice: typed('voice'),
+  recovery: typed('recovery'),
+  result,
+  build<K extends CallbackKind, O extends FixtureOptionsMap[K] = FixtureOptionsMap[K]>(kind: K, options?: O): BodyFor<O, FixtureBodyMap[K]> {
     if (!(CALLBACK_KINDS as readonly string[]).includes(kind)) {
       throw new TypeError(`fixtures.build(): unknown kind ${JSON.stringify(kind)}; expected one of ${CALLBACK_KINDS.join(', ')}.`);
     }
-    return (BUILDERS[kind] as (options?: FixtureOptionsMap[K]) => FixtureBodyMap[K])(options);
+    return typed(kind)(options);
   },
 };
