@@ -120,13 +120,13 @@ describe('the kind hint wins over the body', () => {
     await app.suno.close();
   });
 
-  it('a cover body sent to /suno/callback/video is validated as a video, and refused for lacking its URL', async () => {
+  it('a cover body sent to /suno/callback/video is validated as a video: acknowledged, and unrecognized for lacking its URL', async () => {
     const app = createApp();
     const response = await post(app.app, COVER, '/suno/callback/video');
-    expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ error: 'invalid_payload', message: expect.stringMatching(/video/) });
-    await settle();
-    expect(app.events.map((entry) => entry.name)).toStrictEqual(['rejected']);
+    expect(response.status).toBe(200);
+    await until(() => app.of('unrecognized').length === 1);
+    expect(app.of('unrecognized')[0]).toMatchObject({ claimedKind: 'video', details: expect.arrayContaining([expect.stringMatching(/^\/data/)]) });
+    expect(app.of('callback')).toHaveLength(0);
   });
 });
 

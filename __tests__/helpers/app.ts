@@ -33,7 +33,7 @@ export function createApp(options: SunoCallbacksOptions = {}, setup?: (app: Expr
   const events: Recorded[] = [];
   const names: SunoEventName[] = [
     'music-progress', 'music-ready', 'lyrics-ready', 'cover-ready', 'wav-ready', 'stems-ready', 'midi-ready',
-    'video-ready', 'voice-phrase-ready', 'voice-ready', 'failure', 'callback', 'unrecognized', 'duplicate',
+    'video-ready', 'voice-phrase-ready', 'voice-ready', 'recovery-ready', 'result-ready', 'failure', 'callback', 'unrecognized', 'duplicate',
     'rejected', 'error',
   ];
   for (const name of names) suno.on(name, (event: unknown) => void events.push({ name, event }));
