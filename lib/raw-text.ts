@@ -62,6 +62,8 @@ export function findTaskIdInText(text: string): string | undefined {
     const code = text.charCodeAt(at);
     if (code === QUOTE) {
       const close = closingQuote(text, at);
+      // A string that never closes is no value: the text was cut short.
+      if (close >= length) break;
       let next = close + 1;
       while (next < length && isSpace(text.charCodeAt(next))) next += 1;
       if (text.charCodeAt(next) === COLON && objects[objects.length - 1] === true) {
