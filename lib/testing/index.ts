@@ -10,6 +10,11 @@ export type {
   FixtureOptionsMap,
   MusicFixtureOptions,
   StemsFixtureOptions,
+  MarketCallbackBody,
+  MarketData,
+  RecoveryCallbackBody,
+  RecoveryFixtureOptions,
+  ResultFixtureOptions,
 } from './builders.js';
 export { testStore } from './store-suite.js';
 export type { StoreFactory, TestHarness, TestStoreOptions } from './store-suite.js';
