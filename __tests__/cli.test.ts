@@ -182,6 +182,12 @@ const families: Family[] = [
   { name: 'video failure (kie)', args: ['video', '--fail', '500', '--dialect', 'kie'], header: (id) => new RegExp(`^\\[video\\] error task=${id} code=500 `, 'm'), line: /^ {2}failure: Provider server error$/m },
   { name: 'voice-phrase', args: ['voice-phrase'], header: (id) => new RegExp(`^\\[voice-phrase\\] final task=${id} code=200 `, 'm'), line: /^ {2}voice-phrase-ready: "Please record this validation phrase clearly\."$/m },
   { name: 'voice', args: ['voice'], header: (id) => new RegExp(`^\\[voice\\] final task=${id} code=200 `, 'm'), line: /^ {2}voice-ready: voice_[0-9a-f]{16}$/m },
+  { name: 'recovery', args: ['recovery'], path: 'recovery', header: (id) => new RegExp(`^\\[recovery\\] final task=${id} code=200 `, 'm'), line: /^\[recovery\] final /m },
+  { name: 'recovery failure', args: ['recovery', '--fail', '500'], header: (id) => new RegExp(`^\\[recovery\\] error task=${id} code=500 `, 'm'), line: /^ {2}failure: Provider server error \(\S+: no_audio_id_mappings\)$/m },
+  { name: 'music (market)', args: ['music', '--dialect', 'market'], header: (id) => new RegExp(`^\\[music\\] complete task=${id} code=200 "Playground task completed successfully\\."`, 'm'), line: /^ {2}music-ready: https:\/\/\S+\.mp3, https:\/\/\S+\.mp3$/m },
+  { name: 'music failure (market, music path)', args: ['music', '--dialect', 'market', '--fail', '500'], path: 'music', header: (id) => new RegExp(`^\\[music\\] error task=${id} code=501 `, 'm'), line: /^ {2}failure: Provider server error \(Internal server error\)$/m },
+  { name: 'sounds (market)', args: ['music', '--dialect', 'market', '--model', 'sounds'], header: (id) => new RegExp(`^\\[music\\] complete task=${id} code=200 `, 'm'), line: /^ {2}music-ready: /m },
+  { name: 'result (market)', args: ['result', '--model', 'ai-music-api/generate-persona'], header: (id) => new RegExp(`^\\[result\\] final task=${id} code=200 `, 'm'), line: /^\[result\] final /m },
   { name: 'voice failure', args: ['voice', '--fail', '400'], header: (id) => new RegExp(`^\\[voice\\] error task=${id} code=400 `, 'm'), line: /^ {2}failure: .+ \(Verification audio did not match the validation phrase\)$/m },
 ];
 
@@ -341,7 +347,7 @@ describe('usage errors exit 2 and point to the help', () => {
     ['a --fail that is not a code', ['send', 'cover', '--url', 'http://127.0.0.1:9/x', '--fail', 'abc'], /--fail must be a whole number from 100 to 999; got "abc"/],
     ['--fail 200', ['send', 'cover', '--url', 'http://127.0.0.1:9/x', '--fail', '200'], /--fail needs a code other than 200/],
     ['--repeat 0', ['send', 'cover', '--url', 'http://127.0.0.1:9/x', '--repeat', '0'], /--repeat must be a whole number from 1/],
-    ['an unknown --dialect, with a suggestion', ['send', 'cover', '--url', 'http://127.0.0.1:9/x', '--dialect', 'sunoap'], /--dialect must be one of sunoapi, kie; got "sunoap" \(did you mean "sunoapi"\?\)/],
+    ['an unknown --dialect, with a suggestion', ['send', 'cover', '--url', 'http://127.0.0.1:9/x', '--dialect', 'sunoap'], /--dialect must be one of sunoapi, kie, market; got "sunoap" \(did you mean "sunoapi"\?\)/],
     ['--data that is not an object', ['send', 'cover', '--url', 'http://127.0.0.1:9/x', '--data', '[1]'], /--data must be a JSON object/],
     ['a mistyped option, without echoing the secret after it', ['send', 'cover', '--url', 'http://127.0.0.1:9/x', '--secrett', SECRET], /unknown option --secrett \(did you mean "--secret"\?\)/],
     ['sign without a secret', ['sign', '--task-id', 'abc'], /--secret is required \(or set SUNO_WEBHOOK_SECRET\)/],
@@ -531,6 +537,23 @@ describe('suno-callbacks verify', () => {
     const hexResult = await verify(hexHeaders, body, ['--now', String(T)]);
     expect(hexResult.code).toBe(1);
     expect(hexResult.stdout).toContain('hex-encoded');
+  });
+
+  it('a Market body: the task id comes from data.taskId, and the model is named', async () => {
+    const market = fixtures.music({ dialect: 'market', taskId: 'feedc0de' });
+    const headers = JSON.stringify(signCallback(market, { secret, timestamp: T }));
+    const result = await verify(headers, market, ['--now', String(T)]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('feedc0de (from data.taskId, the field the receiver uses)');
+    expect(result.stdout).toContain('model ai-music-api/generate');
+  });
+
+  it('a body that is not JSON but carries its task id is judged like the receiver does: authentic, then unrecognized', async () => {
+    const text = '{"code":200,"data":{"task_id":"a1b2c3d4e5f60718293a4b5c6d7e8f90","video_url":,}}';
+    const result = await verify(good, text, ['--now', String(T)]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('from the raw text');
+    expect(result.stdout).toContain('unrecognized');
   });
 });
 

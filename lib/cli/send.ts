@@ -1,5 +1,6 @@
 import { CALLBACK_KINDS, classify, isCallbackKind, isJsonObject, type CallbackKind } from '../classify.js';
-import { fixtures, type CallbackDialect, type FixtureOptionsMap } from '../testing/builders.js';
+import { MARKET_MODEL_PREFIX, MARKET_MODELS } from '../dialects.js';
+import { CALLBACK_DIALECTS, fixtures, type FixtureOptionsMap } from '../testing/builders.js';
 import { signCallback } from '../testing/sign.js';
 import {
   choiceOption,
@@ -26,7 +27,9 @@ Options:
   --stage <stage>        music only: text, first or complete (default: complete)
   --mode <mode>          stems only: separate_vocal or split_stem (default: separate_vocal)
   --fail <code>          send the family's failure body with this code (e.g. 400, 501, 531)
-  --dialect <dialect>    sunoapi (docs.sunoapi.org) or kie (docs.kie.ai) field names (default: sunoapi)
+  --dialect <dialect>    sunoapi (docs.sunoapi.org) or kie (docs.kie.ai) field names, or market: the kie.ai Market
+                         envelope of jobs/createTask, result JSON-encoded in data.resultJson (default: sunoapi)
+  --model <name>         market only: the Market model, e.g. ai-music-api/sounds (default: the kind's first model)
   --task-id <id>         the task id (default: a random 32-hex id)
   --data <json>          a JSON object deep-merged into the body's "data" (arrays of objects merge item by item)
   --repeat <n>           deliver the same body n times, as the provider does when it retries (default: 1)
@@ -41,6 +44,9 @@ Examples:
   suno-callbacks send video --fail 531 --url http://localhost:3000/suno/callback
   suno-callbacks send wav --repeat 3 --concurrency 3 --url http://localhost:3000/suno/callback
   suno-callbacks send lyrics --dry-run > body.json
+  suno-callbacks send recovery --url http://localhost:3000/suno/callback/recovery
+  suno-callbacks send music --dialect market --url http://localhost:3000/suno/callback
+  suno-callbacks send result --model ai-music-api/generate-persona --url http://localhost:3000/suno/callback
 
 Exit codes: 0 every answer was 2xx, 1 any delivery was refused or failed, 2 usage error.`;
 
@@ -52,6 +58,7 @@ const OPTIONS = {
   mode: { type: 'string' },
   fail: { type: 'string' },
   dialect: { type: 'string' },
+  model: { type: 'string' },
   'task-id': { type: 'string' },
   data: { type: 'string' },
   repeat: { type: 'string' },
@@ -63,7 +70,6 @@ const OPTIONS = {
 
 const STAGES = ['text', 'first', 'complete'] as const;
 const MODES = ['separate_vocal', 'split_stem'] as const;
-const DIALECTS: readonly CallbackDialect[] = ['sunoapi', 'kie'];
 
 interface Delivery {
   index: number;
@@ -198,7 +204,17 @@ export async function sendCommand(args: string[], io: CliIo): Promise<number> {
   if (mode !== undefined && kind !== 'stems') throw new UsageError('--mode applies to stems only', 'send');
   const fail = integerOption(parsed, 'fail', 'send', { min: 100, max: 999 });
   if (fail === 200) throw new UsageError('--fail needs a code other than 200 (200 is success)', 'send');
-  const dialect = choiceOption(parsed, 'dialect', 'send', DIALECTS) ?? 'sunoapi';
+  // A Market-only model has no legacy body: `result` is always the Market envelope.
+  const dialect = choiceOption(parsed, 'dialect', 'send', CALLBACK_DIALECTS) ?? (kind === 'result' ? 'market' : 'sunoapi');
+  if (kind === 'result' && dialect !== 'market') throw new UsageError('result is a Market-only kind: use --dialect market', 'send');
+  const modelText = stringOption(parsed, 'model', 'send');
+  if (modelText !== undefined && dialect !== 'market') throw new UsageError('--model applies to --dialect market only', 'send');
+  // Any model is sent as given (the provider adds models); a bare name gets the prefix, a near miss a hint.
+  const model = modelText === undefined || modelText.includes('/') ? modelText : `${MARKET_MODEL_PREFIX}${modelText}`;
+  if (model !== undefined && !Object.hasOwn(MARKET_MODELS, model.slice(MARKET_MODEL_PREFIX.length))) {
+    const hint = suggestion(model.slice(MARKET_MODEL_PREFIX.length), Object.keys(MARKET_MODELS));
+    printer(io.stderr, io.env).line(`note: ${model} is not a model this version knows${hint}; sent as given`);
+  }
   const taskId = stringOption(parsed, 'task-id', 'send');
   const data = parseData(stringOption(parsed, 'data', 'send'));
   const repeat = integerOption(parsed, 'repeat', 'send', { min: 1, max: 10_000 }) ?? 1;
@@ -209,12 +225,13 @@ export async function sendCommand(args: string[], io: CliIo): Promise<number> {
   if (urlText === undefined && !dryRun) throw new UsageError('--url <callback url> is required', 'send');
 
   const options: FixtureOptionsMap['music'] & FixtureOptionsMap['stems'] = { dialect };
+  if (model !== undefined) options.model = model;
   if (taskId !== undefined) options.taskId = taskId;
   if (fail !== undefined) options.code = fail;
   if (stage !== undefined) options.stage = stage;
   if (mode !== undefined) options.mode = mode;
   if (data !== undefined) options.data = data as NonNullable<typeof options.data>;
-  const body = fixtures.build(kind, options);
+  const body = fixtures.build(kind, options as FixtureOptionsMap[typeof kind]);
   const text = JSON.stringify(body);
 
   const out = printer(io.stdout, io.env);

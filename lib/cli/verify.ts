@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { findTaskId, isJsonObject, type JsonObject } from '../classify.js';
+import { findTaskIdField, idString, isJsonObject, marketModel, type JsonObject } from '../classify.js';
+import { TASK_ID_FIELDS, type TaskIdField } from '../dialects.js';
+import { identify } from '../identify.js';
 import { checkSignature } from '../signature.js';
 import { integerOption, parseCommand, secretsOption, stringOption, UsageError } from './args.js';
 import { readTextArgument } from './files.js';
@@ -36,16 +38,11 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Every place a task id can sit, in the receiver's order of preference (see `findTaskId`). */
-const TASK_ID_FIELDS = ['data.task_id', 'data.taskId', 'taskId', 'task_id'] as const;
+const FIELD_LABELS = TASK_ID_FIELDS.map((field) => field.label);
 
-function read(body: JsonObject, field: (typeof TASK_ID_FIELDS)[number]): string | undefined {
-  const [first, second] = field.split('.') as [string, string | undefined];
-  const container = second === undefined ? body : isJsonObject(body[first]) ? (body[first] as JsonObject) : undefined;
-  const value = container?.[second ?? first];
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
+function read(body: JsonObject, field: TaskIdField): string | undefined {
+  const container = field.in === undefined ? body : isJsonObject(body.data) ? body.data : undefined;
+  return idString(container?.[field.name]);
 }
 
 function seconds(value: number): string {
@@ -123,24 +120,41 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   const out = printer(io.stdout, io.env);
   const lines: Array<[string, string]> = [];
 
-  let body: unknown;
+  let value: unknown;
+  let textOnly = false;
   try {
-    body = JSON.parse(bodyText);
+    value = JSON.parse(bodyText);
   } catch {
-    const why = 'is not JSON: no task id to check the signature against';
+    textOnly = true;
+  }
+  // The receiver never refuses an authentic body, even one that is not JSON: it finds the task id in the text.
+  const identified = textOnly ? identify(bodyText) : undefined;
+  if (textOnly && identified === undefined) {
+    const why = 'is not JSON, and no task id was found in its text: nothing to check the signature against';
     return report(out, { authentic: false, answer: '400 invalid_json' }, [['body', why]]);
   }
-  if (!isJsonObject(body)) {
+  if (identified?.paramCut === true) {
+    lines.push(['body', 'is not valid JSON only because of its Market `param` echo: the receiver cuts it out and parses the rest']);
+    value = identified.parsed;
+  } else if (textOnly) {
+    lines.push(['body', 'is not valid JSON: the receiver acknowledges it when authentic and reports it as `unrecognized`']);
+  }
+  const body: JsonObject = isJsonObject(value) ? value : {};
+  if (!textOnly && !isJsonObject(value)) {
     return report(out, { authentic: false, answer: '400 invalid_payload' }, [['body', 'is not a JSON object']]);
   }
-  const taskId = findTaskId(body);
-  const taskIdField = TASK_ID_FIELDS.find((field) => read(body, field) !== undefined);
-  if (taskId === undefined || taskIdField === undefined) {
+  const found = identified !== undefined && identified.parsed === undefined
+    ? { taskId: identified.taskId, label: 'the raw text' }
+    : findTaskIdField(body);
+  if (found === undefined) {
     return report(out, { authentic: false, answer: '400 missing_task_id' }, [
-      ['task id', `none in ${TASK_ID_FIELDS.join(', ')}: the signature covers the task id, so nothing can be checked`],
+      ['task id', `none in ${FIELD_LABELS.join(', ')}: the signature covers the task id, so nothing can be checked`],
     ]);
   }
+  const { taskId, label: taskIdField } = found;
   lines.push(['task id', `${taskId} (from ${taskIdField}, the field the receiver uses)`]);
+  const model = marketModel(body);
+  if (model !== undefined) lines.push(['market', `a kie.ai Market job callback, model ${model} (task id in data.taskId)`]);
 
   const timestamp = headers.get('x-webhook-timestamp');
   const signature = headers.get('x-webhook-signature');
@@ -173,7 +187,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     lines.push(['signature', `matches task id ${taskId} with ${secretLabel(own.secretIndex, secrets.length)}${only}`]);
   } else {
     const other = TASK_ID_FIELDS.map((field) => ({ field, id: read(body, field) }))
-      .filter((candidate): candidate is { field: (typeof TASK_ID_FIELDS)[number]; id: string } =>
+      .filter((candidate): candidate is { field: TaskIdField; id: string } =>
         candidate.id !== undefined && candidate.id !== taskId)
       .map((candidate) => ({ ...candidate, result: check(candidate.id) }))
       .find((candidate) => candidate.result.ok);
@@ -181,7 +195,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     if (other !== undefined && other.result.ok) {
       lines.push([
         'signature',
-        `was computed over task id ${other.id} (from ${other.field}) with ${secretLabel(other.result.secretIndex, secrets.length)}, ` +
+        `was computed over task id ${other.id} (from ${other.field.label}) with ${secretLabel(other.result.secretIndex, secrets.length)}, ` +
           `but the receiver checks it against ${taskId} (from ${taskIdField}): the sender took the task id from another field`,
       ]);
     } else if (hexIndex !== -1) {
