@@ -84,10 +84,18 @@ export function marketModel(body: JsonObject): string | undefined {
   return has(data, [MARKET.state, MARKET.resultJson]) ? model : undefined;
 }
 
+/** How many items classification looks at: enough for a null or two in front, and cheap on a hostile list. */
+const ITEMS_LOOKED_AT = 8;
+
 function firstItem(data: JsonObject): JsonObject | undefined {
   const items = data.data;
   if (!Array.isArray(items)) return undefined;
-  return items.find(isJsonObject);
+  const end = Math.min(items.length, ITEMS_LOOKED_AT);
+  for (let index = 0; index < end; index += 1) {
+    const item: unknown = items[index];
+    if (isJsonObject(item)) return item;
+  }
+  return undefined;
 }
 
 /**

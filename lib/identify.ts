@@ -30,10 +30,11 @@ export interface Identified {
  * Kind, stage, task id and dedupe key of a callback, from a parsed body or from text that is not valid JSON;
  * `undefined` when no task id can be found (no signature can be checked, no key built). The route hint (`:kind` in
  * the path) wins for legacy bodies; a Market body's model wins over it. Cost: one pass over the body, plus at most a
- * few parses for a Market body whose `param` echo is malformed.
+ * few parses for a Market body whose `param` echo is malformed. `known.invalidJson`: the caller has already seen
+ * `JSON.parse` fail on this text.
  */
-export function identify(body: CallbackBody, hint?: CallbackKind): Identified | undefined {
-  if (typeof body === 'string') return identifyText(body, hint);
+export function identify(body: CallbackBody, hint?: CallbackKind, known: { invalidJson?: boolean } = {}): Identified | undefined {
+  if (typeof body === 'string') return identifyText(body, hint, known.invalidJson === true);
   const classified = classify(body, hint);
   if ('missing' in classified) return undefined;
   const { kind, stage, taskId, code, failed, model } = classified;
@@ -42,11 +43,13 @@ export function identify(body: CallbackBody, hint?: CallbackKind): Identified | 
   return identified;
 }
 
-function identifyText(text: string, hint: CallbackKind | undefined): Identified | undefined {
+function identifyText(text: string, hint: CallbackKind | undefined, invalidJson: boolean): Identified | undefined {
   // RFC 8259 lets a parser ignore a byte order mark, and express.json() does.
   const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let parsed: unknown;
   try {
+    // A caller that has just failed to parse the text says so, sparing a second full parse of a large body.
+    if (invalidJson) throw new SyntaxError('known to be invalid');
     parsed = JSON.parse(clean);
   } catch {
     parsed = parseWithoutParam(clean);
