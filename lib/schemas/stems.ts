@@ -1,38 +1,18 @@
 import type { JSONSchemaType } from 'ajv';
-import type { LooseObject } from './common.js';
+import { SPELLINGS } from '../dialects.js';
+import { eitherSpelling, type LooseObject, type Spelled } from './common.js';
 
-/** docs.sunoapi.org calls the result `vocal_removal_info`, docs.kie.ai `vocal_separation_info`. */
+/** docs.sunoapi.org calls the result `vocal_removal_info`, docs.kie.ai `vocal_separation_info` (see `SPELLINGS`). */
 export interface StemsBody {
-  data: {
-    vocal_removal_info?: LooseObject;
-    vocal_separation_info?: LooseObject;
-    vocalRemovalInfo?: LooseObject;
-    vocalSeparationInfo?: LooseObject;
-  };
+  data: Spelled<typeof SPELLINGS.stemsInfo, LooseObject>;
 }
 
-const info = { type: 'object', required: [], nullable: true } as const;
-
-export const stemsSchema: JSONSchemaType<StemsBody> = {
+// A successful separation must carry its result object (null only on failure, which skips this schema). Built from
+// the spellings table, so the compiler cannot check it against StemsBody: the cast is the price of one table.
+export const stemsSchema = {
   type: 'object',
   required: ['data'],
   properties: {
-    data: {
-      type: 'object',
-      required: [],
-      // A successful separation must carry its result object (null only on failure, which skips this schema).
-      anyOf: [
-        { required: ['vocal_removal_info'], properties: { vocal_removal_info: { type: 'object' } } },
-        { required: ['vocal_separation_info'], properties: { vocal_separation_info: { type: 'object' } } },
-        { required: ['vocalRemovalInfo'], properties: { vocalRemovalInfo: { type: 'object' } } },
-        { required: ['vocalSeparationInfo'], properties: { vocalSeparationInfo: { type: 'object' } } },
-      ],
-      properties: {
-        vocal_removal_info: info,
-        vocal_separation_info: info,
-        vocalRemovalInfo: info,
-        vocalSeparationInfo: info,
-      },
-    },
+    data: { type: 'object', required: [], ...eitherSpelling(SPELLINGS.stemsInfo, { type: 'object', required: [] }) },
   },
-};
+} as unknown as JSONSchemaType<StemsBody>;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isJsonObject } from '../classify.js';
-import { CALLBACK_KINDS, MARKET, marketModelOf, type CallbackKind } from '../dialects.js';
+import { CALLBACK_KINDS, MARKET, SPELLINGS, marketModelOf, type CallbackKind } from '../dialects.js';
 
 /**
  * The two documentation sets describe the same service with different field names in places (docs.sunoapi.org and
@@ -570,7 +570,8 @@ function stems(options: StemsFixtureOptions = {}): StemsCallbackBody {
   }
   const { dialect, taskId } = resolved;
   // docs.sunoapi.org calls the result `vocal_removal_info`, docs.kie.ai `vocal_separation_info`.
-  const infoKey = dialect === 'kie' ? 'vocal_separation_info' : 'vocal_removal_info';
+  const [sunoapiInfo, kieInfo] = SPELLINGS.stemsInfo;
+  const infoKey = dialect === 'sunoapi' ? sunoapiInfo : kieInfo;
   if (resolved.failed) {
     return finish(
       dialect === 'kie'
