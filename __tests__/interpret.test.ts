@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { buildEvent, identify } from '../lib/interpret.js';
+import { parseWithoutParam } from '../lib/market.js';
 import { findTaskIdInText } from '../lib/raw-text.js';
 import { fixtures } from '../lib/testing/builders.js';
 import { signCallback } from '../lib/testing/sign.js';
@@ -160,5 +161,24 @@ describe('findTaskIdInText()', () => {
   it('reads numeric ids and stops at text that never closes', () => {
     expect(findTaskIdInText('{"task_id": 12345 ,')).toBe('12345');
     expect(findTaskIdInText('{"data":{"task_id":"unterminated')).toBeUndefined();
+  });
+});
+
+describe('parseWithoutParam()', () => {
+  const broken = '"{\\"input\\":\\"{\\\\"a\\\\":{\\\\"b\\\\":{\\\\"c\\\\":1}},\\\\"d\\\\":\\\\"x\\\\"}\\"}"';
+
+  it('cuts a malformed param out wherever it sits in data, nested braces and all', () => {
+    const middle = `{"code":200,"data":{"taskId":"t1","param":${broken},"state":"success","model":"ai-music-api/generate"}}`;
+    const last = `{"code":200,"data":{"taskId":"t1","state":"success","model":"ai-music-api/generate","param":${broken}},"msg":"ok"}`;
+    for (const text of [middle, last]) {
+      expect(() => JSON.parse(text)).toThrow();
+      const parsed = parseWithoutParam(text);
+      expect(parsed?.data).toStrictEqual({ taskId: 't1', state: 'success', model: 'ai-music-api/generate' });
+    }
+  });
+
+  it('gives up (undefined) when the defect lies elsewhere, or there is no param', () => {
+    expect(parseWithoutParam(`{"data":{"taskId":"t1","param":"{}","state":"success",}}`)).toBeUndefined();
+    expect(parseWithoutParam('{"data":{"taskId":"t1",,}}')).toBeUndefined();
   });
 });

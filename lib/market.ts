@@ -2,8 +2,11 @@ import { isJsonObject, type JsonObject } from './classify.js';
 import { MARKET, MARKET_FIELDS, type CallbackKind } from './dialects.js';
 import type { MarketFacts } from './normalize.js';
 
-/** How many cut points the `param` extractor tries; a genuinely malformed echo needs two or three. */
-const MAX_CUTS = 4;
+/**
+ * How many cut points the `param` extractor tries in all. A candidate needs `","<field>":` with no backslash, which an
+ * escaped echo never contains, so a genuinely malformed one is cut right at the first or second.
+ */
+const MAX_CUTS = 3;
 /** How many possible string ends it looks at before giving up, whatever the text holds. */
 const MAX_SCANNED = 256;
 
@@ -79,7 +82,8 @@ export function parseWithoutParam(text: string): JsonObject | undefined {
   if (member === null) return undefined;
   const memberStart = member.index;
   const valueStart = memberStart + member[0].length;
-  const ends = /"\s*(?:(,)\s*"([A-Za-z]{1,40})"\s*:|\})/g;
+  // The end of `data` is followed by the end of the body or by another top-level member.
+  const ends = /"\s*(?:(,)\s*"([A-Za-z]{1,40})"\s*:|\}\s*[},])/g;
   ends.lastIndex = valueStart;
   const commas: number[] = [];
   const braces: number[] = [];
@@ -109,7 +113,7 @@ export function parseWithoutParam(text: string): JsonObject | undefined {
   // `param` was the last member: the comma before it goes too.
   const before = text.lastIndexOf(',', memberStart);
   if (before === -1) return undefined;
-  for (const quote of braces.slice(0, MAX_CUTS)) {
+  for (const quote of braces.slice(0, MAX_CUTS - commas.length)) {
     const parsed = attempt(text.slice(0, before) + text.slice(quote + 1));
     if (parsed !== undefined) return parsed;
   }
