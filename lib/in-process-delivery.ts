@@ -1,8 +1,8 @@
 import type { Dispatcher } from './dispatcher.js';
 import type { ListenerError } from './errors.js';
-import { eventNameOf, type SunoEventName, type UnrecognizedEvent } from './events.js';
 import type { GuardedStore } from './guarded-store.js';
-import { toEvent, type Accepted } from './normalize.js';
+import { buildEvent, type Interpreted } from './interpret.js';
+import type { Accepted } from './normalize.js';
 import type { Logger } from './options.js';
 
 /** What `close()` could not finish in time. */
@@ -58,24 +58,13 @@ export class InProcessDelivery {
   }
 
   /** Runs the listeners of a callback whose slot is reserved; resolves true when all succeeded. Never rejects. */
-  async run(accepted: Accepted, recognized: boolean): Promise<boolean> {
+  async run(accepted: Accepted, interpreted: Interpreted): Promise<boolean> {
     this.active.add(accepted.key);
     try {
-      let failures: ListenerError[];
-      if (recognized) {
-        const event = toEvent(accepted);
-        failures = await this.dispatcher.run(event, [eventNameOf(event), 'callback']);
-      } else {
-        const event: UnrecognizedEvent = {
-          kind: 'unknown',
-          taskId: accepted.taskId,
-          receivedAt: accepted.receivedAt,
-          key: accepted.key,
-          body: accepted.body,
-        };
-        if (accepted.code !== undefined) event.code = accepted.code;
-        failures = await this.dispatcher.run(event, ['unrecognized' satisfies SunoEventName]);
-      }
+      // Validation and normalisation happen here, after the answer: an authentic body that fits no schema becomes
+      // `unrecognized` rather than a refusal.
+      const { names, event } = buildEvent(interpreted.identified, interpreted.body, accepted.receivedAt);
+      const failures: ListenerError[] = await this.dispatcher.run(event, names);
       if (failures.length === 0) return true;
       for (const failure of failures) this.dispatcher.notify('error', failure);
       await this.store.release(accepted.key);

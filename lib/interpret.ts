@@ -12,6 +12,12 @@ import { compileValidators, type PayloadValidator } from './schemas/index.js';
 
 export { identify, type CallbackBody, type Identified } from './identify.js';
 
+/** What `buildEvent` needs, kept from `identify` until delivery. */
+export interface Interpreted {
+  identified: Identified;
+  body: CallbackBody;
+}
+
 /** The event a callback produces and the names it fires under. */
 export type Built =
   | { names: SunoEventName[]; event: CallbackEvent }

@@ -34,8 +34,10 @@ export interface Accepted {
   code: number | undefined;
   key: string;
   receivedAt: Date;
-  /** The body as received; the event's `body`. */
+  /** The body as received; the event's `body`. Empty when the body is not JSON (see `raw`). */
   body: JsonObject;
+  /** The body's text when it is not valid JSON: what a queue must keep to interpret it again (`identify(raw)`). */
+  raw?: string;
   /**
    * Where the family's fields are read from, when not `body` itself: the legacy payload decoded from a Market
    * callback's `resultJson`.

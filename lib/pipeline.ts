@@ -1,14 +1,13 @@
 import { DUPLICATE, RECEIVED, errorAnswer, type Answer } from './answers.js';
-import { classify, isCallbackKind, isJsonObject } from './classify.js';
+import { isCallbackKind, isJsonObject, type JsonObject } from './classify.js';
 import { Dispatcher } from './dispatcher.js';
 import { signatureUse, type BodyForDigest } from './fingerprint.js';
 import { GuardedStore } from './guarded-store.js';
 import { InProcessDelivery, type CloseReport } from './in-process-delivery.js';
-import { dedupeKey, type Accepted } from './normalize.js';
+import { identify, prepareValidators, type CallbackBody, type Interpreted } from './interpret.js';
+import type { Accepted } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
-import { compileValidators, type PayloadValidator } from './schemas/index.js';
 import { checkSignature, checkSignatureHeaders, tokenMatches } from './signature.js';
-import type { CallbackKind } from './classify.js';
 
 export type { Answer } from './answers.js';
 export type { CloseReport } from './in-process-delivery.js';
@@ -71,7 +70,7 @@ function tooDeep(value: object, depth = 1): boolean {
   return false;
 }
 
-function parseBody(body: IncomingBody): { value: unknown } | { error: 'empty' | 'malformed' } {
+function parseBody(body: IncomingBody): { value: unknown } | { error: 'empty' } | { error: 'malformed'; text: string } {
   if (body.type === 'parsed') return { value: body.value };
   const raw = body.type === 'bytes' ? utf8.decode(body.bytes) : body.text;
   // RFC 8259 lets a parser ignore a byte order mark, and express.json() does: the raw path must agree.
@@ -80,7 +79,8 @@ function parseBody(body: IncomingBody): { value: unknown } | { error: 'empty' | 
   try {
     return { value: JSON.parse(text) };
   } catch {
-    return { error: 'malformed' };
+    // Not refused yet: an authentic callback is never refused, and its task id may still be found in the text.
+    return { error: 'malformed', text };
   }
 }
 
@@ -99,12 +99,11 @@ export class Pipeline {
   readonly dispatcher: Dispatcher;
   readonly store: GuardedStore;
   readonly delivery: InProcessDelivery;
-  private readonly validators: Record<CallbackKind, PayloadValidator>;
   private closing = false;
   private closed: Promise<CloseReport> | undefined;
 
   constructor(private readonly options: ResolvedOptions) {
-    this.validators = compileValidators();
+    prepareValidators();
     this.dispatcher = new Dispatcher(options.retry, options.concurrency, options.logger, options.listenerTimeoutMs);
     this.store = new GuardedStore(options.store, options.storeTimeoutMs, (error) => this.dispatcher.notify('error', error));
     this.delivery = new InProcessDelivery(this.dispatcher, this.store, options.maxPending, options.logger);
@@ -146,19 +145,23 @@ export class Pipeline {
     if (early !== undefined) return early;
 
     const parsed = parseBody(incoming.body);
-    if ('error' in parsed) {
-      return this.reject(400, 'invalid_json', parsed.error === 'empty' ? 'The body is empty.' : 'The body is not valid JSON.');
+    if ('error' in parsed && parsed.error === 'empty') return this.reject(400, 'invalid_json', 'The body is empty.');
+    // Text only when it is not valid JSON (a parsed JSON string is no callback).
+    const invalidJson = 'error' in parsed;
+    if (!invalidJson) {
+      if (!isJsonObject(parsed.value)) return this.reject(400, 'invalid_payload', 'The body must be a JSON object.');
+      if (tooDeep(parsed.value)) return this.reject(400, 'invalid_payload', `The body is nested deeper than ${MAX_DEPTH} levels.`);
     }
-    const body = parsed.value;
-    if (!isJsonObject(body)) return this.reject(400, 'invalid_payload', 'The body must be a JSON object.');
-    if (tooDeep(body)) return this.reject(400, 'invalid_payload', `The body is nested deeper than ${MAX_DEPTH} levels.`);
+    const body: CallbackBody = invalidJson ? parsed.text : (parsed.value as JsonObject);
 
     const hint = incoming.kindHint !== undefined && isCallbackKind(incoming.kindHint) ? incoming.kindHint : undefined;
-    const classified = classify(body, hint);
-    if ('missing' in classified) {
+    // Identified before authentication (the signature covers the task id): identify() is one bounded pass.
+    const classified = identify(body, hint, { invalidJson });
+    if (classified === undefined) {
+      if (invalidJson) return this.reject(400, 'invalid_json', 'The body is not valid JSON and has no task id.');
       return this.reject(400, 'missing_task_id', 'No task id in data.task_id, data.taskId, taskId or task_id.');
     }
-    const { kind, stage, taskId, failed } = classified;
+    const { kind, stage, taskId, key } = classified;
     // Checked before any store sees the id: every store must refuse the same ids the same way.
     if (taskId.length > MAX_TASK_ID_LENGTH) {
       return this.reject(400, 'invalid_payload', `The task id is longer than ${MAX_TASK_ID_LENGTH} characters.`);
@@ -182,25 +185,28 @@ export class Pipeline {
     if (incoming.kindHint !== undefined && hint === undefined) {
       options.logger.warn(`[suno-callbacks] ignoring unknown kind "${incoming.kindHint.slice(0, 40)}" in the path`);
     }
-    if (kind !== undefined && !failed) {
-      const details = this.validators[kind](body);
-      if (details !== undefined) {
-        return this.reject(400, 'invalid_payload', `The body does not fit a ${kind} callback.`, details);
-      }
-    }
+    // The schema is checked when the event is built (buildEvent, at delivery): an authentic body that fails it is
+    // answered 200 and reported as `unrecognized`, since a refused authentic callback is lost.
 
     if (this.delivery.full) return this.reject(503, 'overloaded', 'Too many callbacks in progress; retry later.');
-    const key = dedupeKey(kind ?? 'unknown', taskId, stage);
-    const accepted: Accepted = { kind: kind ?? 'unknown', stage, taskId, code: classified.code, key, receivedAt: new Date(), body };
-    // Unrecognized bodies have no family to fail in; a failure of unknown family is still a failure.
-    const recognized = kind !== undefined || failed;
+    const accepted: Accepted = {
+      kind: kind ?? 'unknown',
+      stage,
+      taskId,
+      code: classified.code,
+      key,
+      receivedAt: new Date(),
+      body: typeof body === 'string' ? (classified.parsed ?? {}) : body,
+    };
+    if (typeof body === 'string') accepted.raw = body;
+    const interpreted: Interpreted = { identified: classified, body };
     const use =
       options.secrets.length > 0
         ? signatureUse(taskId, incoming.timestamp ?? '', incoming.signature ?? '', key, digestible(incoming.body), options.signatureTtlMs)
         : undefined;
 
     this.delivery.reserve();
-    const claim = await this.store.claim(key, options.dedupeTtlMs, use, () => this.adoptLateClaim(accepted, recognized));
+    const claim = await this.store.claim(key, options.dedupeTtlMs, use, () => this.adoptLateClaim(accepted, interpreted));
     if (claim !== 'claimed') {
       this.delivery.unreserve();
       if (claim === 'unavailable') return this.reject(503, 'store_unavailable', 'The dedupe store is unavailable; retry later.');
@@ -217,21 +223,21 @@ export class Pipeline {
     }
 
     if (options.processBeforeAck) {
-      const succeeded = await this.delivery.run(accepted, recognized);
+      const succeeded = await this.delivery.run(accepted, interpreted);
       if (!succeeded) return this.reject(500, 'handler_failed', 'A listener failed; the callback can be redelivered.');
       return RECEIVED_RECEIPT;
     }
-    return { answer: RECEIVED, dispatch: () => void this.delivery.run(accepted, recognized) };
+    return { answer: RECEIVED, dispatch: () => void this.delivery.run(accepted, interpreted) };
   }
 
   /**
    * The store answered "claimed" after the sender had been told 503: this instance owns the key, so it processes the
    * callback, and the sender's retry is rightly a duplicate.
    */
-  private adoptLateClaim(accepted: Accepted, recognized: boolean): void {
+  private adoptLateClaim(accepted: Accepted, interpreted: Interpreted): void {
     this.options.logger.warn(`[suno-callbacks] a claim of ${accepted.key} landed after its timeout; processing it here`);
     this.delivery.reserve();
-    void this.delivery.run(accepted, recognized);
+    void this.delivery.run(accepted, interpreted);
   }
 
   /**
