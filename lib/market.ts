@@ -7,6 +7,11 @@ import type { MarketFacts } from './normalize.js';
  * escaped echo never contains, so a genuinely malformed one is cut right at the first or second.
  */
 const MAX_CUTS = 3;
+/**
+ * Beyond this size only the first cut is tried. A wrong cut fails fast, near the cut, but a body with a second defect
+ * far away makes every attempt a full parse; real Market bodies are a few kilobytes.
+ */
+const ONE_CUT_ABOVE = 1024 * 1024;
 /** How many possible string ends it looks at before giving up, whatever the text holds. */
 const MAX_SCANNED = 256;
 
@@ -75,7 +80,7 @@ export function legacyPayload(kind: CallbackKind, result: unknown, body: JsonObj
  * too few times, ends its string early and makes the whole body invalid JSON. `param` is cut out of the text and the
  * rest parsed. A cut ends just before `,"<envelope field>":` (or the closing brace when `param` is last); each candidate
  * is tried in order and the first that parses wins. A wrong candidate fails fast, near the cut; at most MAX_CUTS are
- * tried, so the cost stays a few parses whatever the text.
+ * tried (one above ONE_CUT_ABOVE), so the cost stays a few parses whatever the text.
  */
 export function parseWithoutParam(text: string): JsonObject | undefined {
   const member = /"param"\s*:\s*"/.exec(text);
@@ -85,13 +90,14 @@ export function parseWithoutParam(text: string): JsonObject | undefined {
   // The end of `data` is followed by the end of the body or by another top-level member.
   const ends = /"\s*(?:(,)\s*"([A-Za-z]{1,40})"\s*:|\}\s*[},])/g;
   ends.lastIndex = valueStart;
+  const cuts = text.length > ONE_CUT_ABOVE ? 1 : MAX_CUTS;
   const commas: number[] = [];
   const braces: number[] = [];
   let scanned = 0;
-  for (let match = ends.exec(text); match !== null && commas.length < MAX_CUTS && scanned < MAX_SCANNED; match = ends.exec(text)) {
+  for (let match = ends.exec(text); match !== null && commas.length < cuts && scanned < MAX_SCANNED; match = ends.exec(text)) {
     scanned += 1;
     if (match[1] === undefined) {
-      if (braces.length < MAX_CUTS) braces.push(match.index);
+      if (braces.length < cuts) braces.push(match.index);
     } else if (match[2] !== undefined && match[2] !== MARKET.param && MARKET_FIELDS.includes(match[2])) {
       commas.push(match.index);
     }
@@ -113,7 +119,7 @@ export function parseWithoutParam(text: string): JsonObject | undefined {
   // `param` was the last member: the comma before it goes too.
   const before = text.lastIndexOf(',', memberStart);
   if (before === -1) return undefined;
-  for (const quote of braces.slice(0, MAX_CUTS - commas.length)) {
+  for (const quote of braces.slice(0, cuts - commas.length)) {
     const parsed = attempt(text.slice(0, before) + text.slice(quote + 1));
     if (parsed !== undefined) return parsed;
   }
