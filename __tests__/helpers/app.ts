@@ -42,23 +42,27 @@ export function createApp(options: SunoCallbacksOptions = {}, setup?: (app: Expr
   return { app, suno, events, of, logger };
 }
 
-let deliveries = 0;
+/** The last send time used for each task id. */
+const lastSendTime = new Map<string, number>();
 
 /**
- * The provider signs each delivery with its own send time. Tests send faster than one a second, so each signing
- * steps a second further back (within the tolerance): two deliveries never share a signature by accident, since
- * a shared signature is a replay.
+ * The provider signs each delivery with its own send time. Tests send faster than one a second, so each delivery of
+ * a task is signed a second before the previous one (within the tolerance): two deliveries of one task never share
+ * a signature by accident, since a shared signature is a replay.
  */
-function sendTime(): number {
-  deliveries += 1;
-  return Math.floor(Date.now() / 1000) - (deliveries % 240);
+function sendTime(taskId: string): number {
+  const now = Math.floor(Date.now() / 1000);
+  const last = lastSendTime.get(taskId);
+  const stamp = last === undefined || last < now - 200 ? now : Math.min(now, last - 1);
+  lastSendTime.set(taskId, stamp);
+  return stamp;
 }
 
 /** Headers a real signed delivery of `body` carries; override one thing per test to break it. */
 export function signed(body: Record<string, any>, options: { secret?: string; taskId?: string; timestamp?: number } = {}) {
   const data = body.data ?? {};
   const taskId = options.taskId ?? data.task_id ?? data.taskId ?? body.taskId ?? body.task_id;
-  return signatureHeaders(options.secret ?? SECRET, String(taskId), options.timestamp ?? sendTime());
+  return signatureHeaders(options.secret ?? SECRET, String(taskId), options.timestamp ?? sendTime(String(taskId)));
 }
 
 /** POSTs a signed JSON body through supertest. */
