@@ -116,7 +116,7 @@ describe('a mount that hides the callback path is reported', () => {
     expect((await post(app, body)).status).toBe(404);
     expect((await post(app, body)).status).toBe(404);
     expect(warnings(logger)).toEqual([
-      expect.stringMatching(/request for \/suno\/callback reached the middleware, but it is mounted at \/suno\/callback .*`path: '\/'`/),
+      expect.stringMatching(/POST for \/suno\/callback reached the middleware .* mounted at \/suno\/callback .*`path: '\/'`/),
     ]);
     await suno.close();
 
@@ -136,12 +136,20 @@ describe('a mount that hides the callback path is reported', () => {
     await suno.close();
   });
 
+  it('a route that adds a prefix in front of the path (a NestJS global prefix): suggests the full path', async () => {
+    const { app, suno, logger } = mounted((app, suno) => app.post('/api/suno/callback', suno));
+    expect((await post(app, fixture('cover.success.json'), '/api/suno/callback')).status).toBe(404);
+    expect(warnings(logger)).toEqual([expect.stringMatching(/adds \/api in front.*`path: '\/api\/suno\/callback'`/)]);
+    await suno.close();
+  });
+
   it('stays silent when mounted under a prefix that keeps the path reachable, or at the root', async () => {
     const prefixed = mounted((app, suno) => app.use('/hooks', suno));
     expect((await post(prefixed.app, fixture('cover.success.json'), '/hooks/suno/callback')).body).toEqual({ status: 'received' });
     await request(prefixed.app).post('/hooks/other').send({});
     const root = mounted((app, suno) => app.use(suno));
     await request(root.app).get('/health');
+    await request(root.app).get('/assets/suno/callback');
     expect([...warnings(prefixed.logger), ...warnings(root.logger)]).toEqual([]);
     await prefixed.suno.close();
     await root.suno.close();
