@@ -11,7 +11,8 @@ const DEVELOPMENT_SECRET = 'dev-secret-change-me';
 const secret = process.env.SUNO_WEBHOOK_SECRET ?? DEVELOPMENT_SECRET;
 const port = Number(process.env.PORT ?? 3000);
 
-const suno = sunoCallbacks({ secret });
+// This server logs every event itself, refusals included (with the same hint), so the built-in refusal log is off.
+const suno = sunoCallbacks({ secret, logRejections: false });
 
 suno.on('callback', (event) => {
   console.log(`[${event.kind}] ${event.stage} task=${event.taskId} code=${event.code} "${event.message}"`);
@@ -29,6 +30,7 @@ suno.on('voice-ready', (event) => console.log(`  voice-ready: ${event.voiceId}`)
 suno.on('failure', (event) => console.log(`  failure: ${event.reason}${event.detail ? ` (${event.detail})` : ''}`));
 suno.on('unrecognized', (event) => console.log(`[unrecognized] task=${event.taskId ?? '?'}`));
 suno.on('duplicate', (event) => console.log(`[duplicate] ${event.key}`));
+suno.on('rejected', (event) => console.log(`[rejected] ${event.status} ${event.error}: ${event.hint ?? event.message}`));
 suno.on('error', (error) => console.error(`[error] ${error.code}: ${error.message}`));
 
 const app = express();
