@@ -10,7 +10,7 @@ import { rejectionLog } from './rejection-log.js';
 import { outcomeOf, type RequestTelemetry } from './telemetry/telemetry.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
-import { Pipeline, type CloseReport, type IncomingCallback, type IncomingCredentials } from './pipeline.js';
+import { Pipeline, type CloseReport, type IncomingCallback, type IncomingCredentials, type Receipt } from './pipeline.js';
 
 type Request = IncomingMessage & { body?: unknown; path?: string };
 type Next = (error?: unknown) => void;
@@ -144,7 +144,7 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
       return;
     }
     const incoming: IncomingCallback = { ...credentials, body: read.result, kindHint, telemetry: request };
-    let receipt;
+    let receipt: Receipt;
     try {
       receipt = await pipeline.receive(incoming);
     } finally {

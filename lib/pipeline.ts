@@ -48,7 +48,7 @@ const MAX_DEPTH = 32;
 /** Provider task ids are 32 hex characters; a bound keeps keys within what every store can index. */
 const MAX_TASK_ID_LENGTH = 256;
 /** Control characters (NUL among them) are no part of a real task id, and some stores refuse them outright. */
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 const RECEIVED_RECEIPT: Receipt = { answer: RECEIVED };
