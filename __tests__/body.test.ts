@@ -54,7 +54,7 @@ async function expectRejected(app: TestApp, response: Response, status: number, 
   if (message !== undefined) expect(body.message).toMatch(message);
   await settle();
   expect(app.events.map((entry) => entry.name)).toStrictEqual(['rejected']);
-  expect(app.of('rejected')).toStrictEqual([{ status, error, message: body.message, receivedAt: expect.any(Date) }]);
+  expect(app.of('rejected')).toStrictEqual([{ status, error, message: body.message, receivedAt: expect.any(Date), hint: expect.any(String) }]);
 }
 
 async function expectAccepted(app: TestApp, response: Response, taskId = COVER_TASK_ID): Promise<CallbackEvent> {

@@ -42,6 +42,7 @@ const SUBPATH_EXPORTS: Record<string, string> = {
   './postgres': 'postgresStore',
   './testing': 'testStore',
   './download': 'downloadListener',
+  './otel': 'otel',
 };
 
 const OPTIONAL_PEERS = ['ioredis', 'redis', 'pg'];
@@ -212,6 +213,7 @@ describe('the packed package, installed from its tarball into a fresh project', 
     main: string;
     types: string;
     bin?: Record<string, string>;
+    typesVersions?: Record<string, Record<string, string[]>>;
   };
 
   const inTarball = (target: string) => packed.files.includes(target.replace(/^\.\//, ''));
@@ -227,6 +229,8 @@ describe('the packed package, installed from its tarball into a fresh project', 
       `express@${installedVersion('express')}`,
       `@types/express@${installedVersion('@types/express')}`,
       `@types/node@${installedVersion('@types/node')}`,
+      // The peer of `suno-callbacks/otel` only; no other file imports it (checked below).
+      `@opentelemetry/api@${installedVersion('@opentelemetry/api')}`,
     ];
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
@@ -296,6 +300,13 @@ describe('the packed package, installed from its tarball into a fresh project', 
       }
       expect(missing).toEqual([]);
     });
+  });
+
+  it('imports @opentelemetry/api only from the otel subpath, so the rest never needs it installed', () => {
+    const importers = packed.files
+      .filter((file) => file.endsWith('.js'))
+      .filter((file) => /from ['"]@opentelemetry\/api['"]|import\(['"]@opentelemetry\/api['"]\)/.test(readFileSync(join(installedRoot, file), 'utf8')));
+    expect(importers).toEqual(['dist/telemetry/otel.js']);
   });
 
   it('loads for an ESM user, mounts on express 5 and receives a signed callback', async () => {
@@ -514,6 +525,53 @@ suno.on('video-redy', () => undefined);
     );
     assertSucceeded('tsc (NodeNext) in the consumer project', nodeNext as RunResult);
     assertSucceeded('tsc (Bundler) in the consumer project', bundler as RunResult);
+  }, 120_000);
+
+  it('resolves every subpath\'s types under moduleResolution node (node10) through typesVersions', async () => {
+    // Older TypeScript set-ups ignore `exports`: each subpath needs a typesVersions entry naming the same .d.ts.
+    const subpaths = Object.entries(manifest.exports).filter(
+      (entry): entry is [string, Record<string, string>] => typeof entry[1] === 'object' && entry[0] !== '.',
+    );
+    const mapped = manifest.typesVersions?.['*'] ?? {};
+    expect(Object.fromEntries(subpaths.map(([subpath]) => [subpath, mapped[subpath.slice(2)]]))).toEqual(
+      Object.fromEntries(subpaths.map(([subpath, target]) => [subpath, [target.types]])),
+    );
+
+    const imports = Object.entries(SUBPATH_EXPORTS)
+      .filter(([subpath]) => {
+        const target = manifest.exports[subpath];
+        return typeof target === 'object' && target.types !== undefined && inTarball(target.types);
+      })
+      .map(([subpath, name]) => `import { ${name} } from 'suno-callbacks${subpath.slice(1)}';\nvoid ${name};\n`)
+      .join('');
+    writeFileSync(
+      join(consumer, 'typed-node10.ts'),
+      `import { sunoCallbacks } from 'suno-callbacks';
+${imports}
+const suno = sunoCallbacks({ secret: 'a' });
+suno.on('video-ready', (e) => e.videoUrl);
+// @ts-expect-error an event name that does not exist
+suno.on('video-redy', () => undefined);
+`,
+    );
+    writeFileSync(
+      join(consumer, 'tsconfig.node10.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'CommonJS',
+          moduleResolution: 'node',
+          strict: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+          types: ['node'],
+          noEmit: true,
+        },
+        files: ['typed-node10.ts'],
+      }),
+    );
+    const tsc = join(PACKAGE_ROOT, 'node_modules', '.bin', 'tsc');
+    assertSucceeded('tsc (moduleResolution node) in the consumer project', await run(tsc, ['-p', 'tsconfig.node10.json'], { cwd: consumer, timeoutMs: 120_000 }));
   }, 120_000);
 
   it('loads each built subpath export from ESM and CommonJS without ioredis, redis or pg installed', async () => {

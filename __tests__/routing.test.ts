@@ -179,7 +179,7 @@ describe('405 for another method on the path', () => {
       await settle();
       expect(app.events.map((entry) => entry.name)).toStrictEqual(['rejected']);
       expect(app.of('rejected')).toStrictEqual([
-        { status: 405, error: 'method_not_allowed', message: (response.body as { message: string }).message, receivedAt: expect.any(Date) },
+        { status: 405, error: 'method_not_allowed', message: (response.body as { message: string }).message, receivedAt: expect.any(Date), hint: expect.stringMatching(/^send POST/) },
       ]);
     },
   );

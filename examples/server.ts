@@ -1,7 +1,8 @@
 /**
  * The development server: `npm run example`. Receives callbacks on http://localhost:3000/suno/callback (and
- * /suno/callback/:kind) with the memory store and logs every event. Send it signed callbacks with
- * `npx suno-callbacks send cover --url http://localhost:3000/suno/callback --secret <the secret printed below>`.
+ * /suno/callback/:kind) with the memory store and logs every event. Send it signed callbacks from a clone of the
+ * repository with `npm run cli -- send cover --url http://localhost:3000/suno/callback --secret <the secret below>`
+ * (`npx suno-callbacks send ...` where the package is installed). A port already in use ends it with exit code 1.
  */
 import express from 'express';
 import { sunoCallbacks } from '../lib/index.js';
@@ -10,7 +11,8 @@ const DEVELOPMENT_SECRET = 'dev-secret-change-me';
 const secret = process.env.SUNO_WEBHOOK_SECRET ?? DEVELOPMENT_SECRET;
 const port = Number(process.env.PORT ?? 3000);
 
-const suno = sunoCallbacks({ secret });
+// This server logs every event itself, refusals included (with the same hint), so the built-in refusal log is off.
+const suno = sunoCallbacks({ secret, logRejections: false });
 
 suno.on('callback', (event) => {
   console.log(`[${event.kind}] ${event.stage} task=${event.taskId} code=${event.code} "${event.message}"`);
@@ -28,12 +30,19 @@ suno.on('voice-ready', (event) => console.log(`  voice-ready: ${event.voiceId}`)
 suno.on('failure', (event) => console.log(`  failure: ${event.reason}${event.detail ? ` (${event.detail})` : ''}`));
 suno.on('unrecognized', (event) => console.log(`[unrecognized] task=${event.taskId ?? '?'}`));
 suno.on('duplicate', (event) => console.log(`[duplicate] ${event.key}`));
-suno.on('rejected', (event) => console.log(`[rejected] ${event.status} ${event.error}: ${event.message}`));
+suno.on('rejected', (event) => console.log(`[rejected] ${event.status} ${event.error}: ${event.hint ?? event.message}`));
 suno.on('error', (error) => console.error(`[error] ${error.code}: ${error.message}`));
 
 const app = express();
 app.use(suno);
-const server = app.listen(port, () => {
+const server = app.listen(port);
+// Without this, a port already taken is reported by no one: the process printed "listening" and exited 0.
+server.once('error', (error: NodeJS.ErrnoException) => {
+  const reason = error.code === 'EADDRINUSE' ? `port ${port} is already in use; set PORT to another one` : error.message;
+  console.error(`suno-callbacks example could not listen: ${reason}`);
+  void suno.close().finally(() => process.exit(1));
+});
+server.once('listening', () => {
   console.log(`suno-callbacks example listening on http://localhost:${port}${suno.path}`);
   if (secret === DEVELOPMENT_SECRET) {
     console.log(`Using the DEVELOPMENT secret "${DEVELOPMENT_SECRET}"; set SUNO_WEBHOOK_SECRET to use your own.`);

@@ -3,6 +3,7 @@ import { ListenerError } from './errors.js';
 import type { CallbackEvent, SunoEventMap, SunoEventName, SunoListener, UnrecognizedEvent } from './events.js';
 import { Limiter } from './limiter.js';
 import type { Logger, ResolvedOptions } from './options.js';
+import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
 type AnyListener = (event: never) => unknown;
 type NotificationName = 'duplicate' | 'rejected' | 'error';
@@ -17,6 +18,7 @@ export class Dispatcher {
     concurrency: number,
     private readonly logger: Logger,
     private readonly listenerTimeoutMs: number = Infinity,
+    private readonly telemetry: Telemetry = noTelemetry,
   ) {
     this.limiter = new Limiter(concurrency);
   }
@@ -40,6 +42,7 @@ export class Dispatcher {
    */
   async run(event: CallbackEvent | UnrecognizedEvent, names: readonly SunoEventName[]): Promise<ListenerError[]> {
     const runs: Array<Promise<ListenerError | undefined>> = [];
+    this.telemetry.processing(event.receivedAt);
     for (const name of names) {
       for (const listener of this.listeners.get(name) ?? []) {
         runs.push(this.runWithRetries(listener as (event: unknown) => unknown, event, name));
@@ -58,7 +61,13 @@ export class Dispatcher {
     const attempt = (): Promise<void> =>
       this.limiter.run(async () => {
         attempts += 1;
-        await this.bounded(listener(event), name);
+        // The default telemetry records nothing: skip even the info object on the hot path.
+        if (this.telemetry === noTelemetry) {
+          await this.bounded(listener(event), name);
+          return;
+        }
+        const info = { listenerFor: name, attempt: attempts, key: event.key, kind: event.kind, taskId: event.taskId };
+        await this.telemetry.attempt(info, () => this.bounded(listener(event), name));
       });
     const started = performance.now();
     try {
@@ -73,6 +82,7 @@ export class Dispatcher {
         await pRetry((attemptNumber) => (attemptNumber === 1 ? Promise.reject(firstFailure) : attempt()), this.retryOptions(started));
         return undefined;
       } catch (cause) {
+        this.telemetry.listenerFailed(name);
         return new ListenerError(event, name, attempts, cause);
       }
     }

@@ -1,3 +1,4 @@
+import type { AnswerCode } from './answer-codes.js';
 import type { CallbackKind, CallbackStage } from './classify.js';
 import type { SunoCallbackError } from './errors.js';
 
@@ -224,9 +225,12 @@ export interface DuplicateEvent {
 
 export interface RejectedEvent {
   status: number;
-  error: string;
+  /** The `error` code of the answer (`invalid_signature`, `stale_timestamp`, ...). */
+  error: AnswerCode;
   message: string;
   receivedAt: Date;
+  /** What would most likely fix it, for a log: "clock off by 912 s ...". Absent when nothing needs fixing. */
+  hint?: string;
 }
 
 /** The one map every event name and payload type comes from. */

@@ -11,6 +11,8 @@ export { CALLBACK_KINDS, findTaskId } from './classify.js';
 export type { CallbackKind, CallbackStage } from './classify.js';
 export type { DedupeStore, SignatureUse, SignedClaimOutcome, SignedClaimStore } from './store.js';
 export type { Logger, RetryOptions, SunoCallbacksOptions } from './options.js';
+export type { AnswerCode, CallbackOutcome, StoreOperation } from './answer-codes.js';
+export type { AttemptInfo, CallbackIdentity, RequestTelemetry, Telemetry } from './telemetry/telemetry.js';
 export type {
   BaseEvent,
   AssetEvent,

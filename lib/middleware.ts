@@ -4,9 +4,13 @@ import { checkMediaType, drainAfterAnswer, readBody } from './body.js';
 import { ByteBudget } from './byte-budget.js';
 import { isCallbackKind } from './classify.js';
 import type { SunoEventName, SunoListener } from './events.js';
+import { checkListener } from './listener-checks.js';
+import { mountCheck } from './mount-check.js';
+import { rejectionLog } from './rejection-log.js';
+import { outcomeOf, type RequestTelemetry } from './telemetry/telemetry.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
-import { Pipeline, type CloseReport, type IncomingCallback, type IncomingCredentials } from './pipeline.js';
+import { Pipeline, type CloseReport, type IncomingCallback, type IncomingCredentials, type Receipt } from './pipeline.js';
 
 type Request = IncomingMessage & { body?: unknown; path?: string };
 type Next = (error?: unknown) => void;
@@ -35,7 +39,7 @@ const PRECOMPUTED = new Map<Answer['body'], string>(
   [RECEIVED, DUPLICATE].map((answer) => [answer.body, JSON.stringify(answer.body)]),
 );
 
-function send(res: ServerResponse, answer: Answer): void {
+function send(res: ServerResponse, answer: Answer, request: RequestTelemetry): void {
   let text = PRECOMPUTED.get(answer.body);
   if (text === undefined) text = JSON.stringify(answer.body);
   res.writeHead(answer.status, {
@@ -45,6 +49,7 @@ function send(res: ServerResponse, answer: Answer): void {
     'Cache-Control': 'no-store',
   });
   res.end(text);
+  request.end(outcomeOf(answer.body));
 }
 
 function pathOf(req: Request): string {
@@ -101,7 +106,8 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   const pipeline = new Pipeline(resolved);
   const basePath = resolved.path;
   const prefix = basePath === '/' ? '/' : `${basePath}/`;
-  const { logger } = resolved;
+  const { logger, telemetry } = resolved;
+  const checkMount = mountCheck(basePath, (path) => matchRoute(path, basePath, prefix) !== undefined, logger);
   const limits = { maxBytes: resolved.maxBodyBytes, timeoutMs: resolved.bodyTimeoutMs, budget: new ByteBudget(resolved.maxUnverifiedBytes) };
 
   if (resolved.store.init !== undefined) {
@@ -109,38 +115,43 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   }
 
   /** Answers before the body was read, then drains what the sender still sends. */
-  function refuseEarly(req: Request, res: ServerResponse, answer: Answer): void {
-    send(res, pipeline.rejectBeforeBody(answer).answer);
+  function refuseEarly(req: Request, res: ServerResponse, answer: Answer, request: RequestTelemetry): void {
+    send(res, pipeline.rejectBeforeBody(answer).answer, request);
     drainAfterAnswer(req, res);
   }
 
-  async function handle(req: Request, res: ServerResponse, kindHint: string | undefined): Promise<void> {
+  async function handle(
+    req: Request,
+    res: ServerResponse,
+    kindHint: string | undefined,
+    request: RequestTelemetry,
+  ): Promise<void> {
     const unsupported = checkMediaType(req);
     if (unsupported !== undefined) {
-      refuseEarly(req, res, unsupported);
+      refuseEarly(req, res, unsupported, request);
       return;
     }
     const credentials = credentialsOf(req);
     const early = pipeline.checkBeforeBody(credentials);
     if (early !== undefined) {
-      send(res, early.answer);
+      send(res, early.answer, request);
       drainAfterAnswer(req, res);
       return;
     }
     const read = await readBody(req, limits);
     if ('status' in read.result) {
-      refuseEarly(req, res, read.result);
+      refuseEarly(req, res, read.result, request);
       return;
     }
-    const incoming: IncomingCallback = { ...credentials, body: read.result, kindHint };
-    let receipt;
+    const incoming: IncomingCallback = { ...credentials, body: read.result, kindHint, telemetry: request };
+    let receipt: Receipt;
     try {
       receipt = await pipeline.receive(incoming);
     } finally {
       read.release();
     }
     try {
-      send(res, receipt.answer);
+      send(res, receipt.answer, request);
     } finally {
       // The callback is recorded: its listeners run even if the answer could not be written (another middleware
       // already answered, the socket closed), or it would be held as seen and never processed.
@@ -151,21 +162,26 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   const middleware = ((req: Request, res: ServerResponse, next: Next): void => {
     const route = matchRoute(pathOf(req), basePath, prefix);
     if (route === undefined) {
+      checkMount(req);
       next();
       return;
     }
     const kindHint = route.hint;
-    if (req.method !== 'POST') {
-      res.setHeader('Allow', 'POST');
-      send(res, pipeline.rejectBeforeBody(errorAnswer(405, 'method_not_allowed', 'Callbacks must be sent with POST.')).answer);
-      return;
-    }
-    handle(req, res, kindHint).catch((error: unknown) => {
-      // Reached only by a bug: answer something the sender retries, and keep the process alive.
-      logger.error('[suno-callbacks] unexpected error while receiving a callback', error);
-      if (!res.headersSent) {
-        send(res, pipeline.rejectBeforeBody(errorAnswer(503, 'internal_error', 'The receiver failed unexpectedly; retry later.')).answer);
+    telemetry.request((request) => {
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        const refusal = errorAnswer(405, 'method_not_allowed', 'Callbacks must be sent with POST.');
+        send(res, pipeline.rejectBeforeBody(refusal).answer, request);
+        return;
       }
+      handle(req, res, kindHint, request).catch((error: unknown) => {
+        // Reached only by a bug: answer something the sender retries, and keep the process alive.
+        logger.error('[suno-callbacks] unexpected error while receiving a callback', error);
+        if (!res.headersSent) {
+          const internal = errorAnswer(503, 'internal_error', 'The receiver failed unexpectedly; retry later.');
+          send(res, pipeline.rejectBeforeBody(internal).answer, request);
+        }
+      });
     });
   }) as SunoCallbacks;
 
@@ -174,6 +190,7 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
     path: { value: basePath },
   });
   middleware.on = (name, listener) => {
+    checkListener('on', name, listener);
     pipeline.dispatcher.on(name, listener);
     return middleware;
   };
@@ -182,6 +199,7 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
     return middleware;
   };
   middleware.close = (closeOptions) => pipeline.close(closeOptions?.timeoutMs);
+  if (resolved.logRejections) middleware.on('rejected', rejectionLog(logger));
 
   return middleware;
 }

@@ -24,7 +24,7 @@ function editDistance(a: string, b: string): number {
   return previous[right.length] ?? Math.max(a.length, b.length);
 }
 
-function suggestion(prefix: string, name: string, known: readonly string[]): string {
+export function suggestion(prefix: string, name: string, known: readonly string[]): string {
   // A shortened name ("tolerance" for "toleranceSeconds") is the likeliest slip, whatever the edit distance.
   const lower = name.toLowerCase();
   const extended = known.find((candidate) => candidate.toLowerCase().startsWith(lower) && lower.length >= 4);

@@ -1,6 +1,7 @@
 import { booleanOption, numberOption, received, rejectUnknown, RETRY_OPTION_NAMES } from './option-checks.js';
 import { assertStore, type DedupeStore } from './store.js';
 import { memoryStore } from './stores/memory.js';
+import { resolveTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
 /** Where library messages go; any object with these four methods (console, pino, winston) fits. */
 export interface Logger {
@@ -70,6 +71,16 @@ export interface SunoCallbacksOptions {
    * past it, new ones get 503 `overloaded`. @default 4 * maxBodyBytes
    */
   maxUnverifiedBytes?: number | undefined;
+  /**
+   * Traces and metrics. `otel()` from `suno-callbacks/otel` records them with OpenTelemetry. @default off (no cost)
+   * @example sunoCallbacks({ secret, telemetry: otel() })
+   */
+  telemetry?: Telemetry | undefined;
+  /**
+   * Log refused requests: one `warn` line per error code and minute, saying what would fix it ("clock off by 912 s").
+   * @default true
+   */
+  logRejections?: boolean | undefined;
 }
 
 export interface ResolvedOptions {
@@ -93,6 +104,8 @@ export interface ResolvedOptions {
   maxUnverifiedBytes: number;
   /** How long a signature stays bound to its first use: twice the timestamp tolerance. */
   signatureTtlMs: number;
+  telemetry: Telemetry;
+  logRejections: boolean;
 }
 
 const noop = (): void => undefined;
@@ -122,6 +135,8 @@ const OPTION_NAMES = [
   'listenerTimeoutMs',
   'bodyTimeoutMs',
   'maxUnverifiedBytes',
+  'telemetry',
+  'logRejections',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
 function stringList(name: string, value: unknown): string[] {
@@ -217,5 +232,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxUnverifiedBytes: numberOption('maxUnverifiedBytes', raw.maxUnverifiedBytes, 4 * maxBodyBytes, maxBodyBytes),
     // Past the tolerance the timestamp alone refuses a replay; twice covers clocks skewed either way.
     signatureTtlMs: 2 * toleranceSeconds * 1000,
+    telemetry: resolveTelemetry(raw.telemetry),
+    logRejections: booleanOption('logRejections', raw.logRejections, true),
   };
 }

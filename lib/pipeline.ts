@@ -7,7 +7,11 @@ import { InProcessDelivery, type CloseReport } from './in-process-delivery.js';
 import { identify, prepareValidators, type CallbackBody, type Interpreted } from './interpret.js';
 import type { Accepted } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
+import type { AnswerCode } from './answer-codes.js';
+import type { RejectedEvent } from './events.js';
+import { rejectionHint, type RejectionDetail } from './rejection-hints.js';
 import { checkSignature, checkSignatureHeaders, tokenMatches } from './signature.js';
+import type { RequestTelemetry } from './telemetry/telemetry.js';
 
 export type { Answer } from './answers.js';
 export type { CloseReport } from './in-process-delivery.js';
@@ -29,6 +33,8 @@ export interface IncomingCallback extends IncomingCredentials {
   body: IncomingBody;
   /** The `:kind` segment of the path, if any. */
   kindHint: string | undefined;
+  /** Told the callback's kind, task and stage once they are known. */
+  telemetry?: RequestTelemetry | undefined;
 }
 
 export interface Receipt {
@@ -42,7 +48,7 @@ const MAX_DEPTH = 32;
 /** Provider task ids are 32 hex characters; a bound keeps keys within what every store can index. */
 const MAX_TASK_ID_LENGTH = 256;
 /** Control characters (NUL among them) are no part of a real task id, and some stores refuse them outright. */
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 const RECEIVED_RECEIPT: Receipt = { answer: RECEIVED };
@@ -104,7 +110,7 @@ export class Pipeline {
 
   constructor(private readonly options: ResolvedOptions) {
     prepareValidators();
-    this.dispatcher = new Dispatcher(options.retry, options.concurrency, options.logger, options.listenerTimeoutMs);
+    this.dispatcher = new Dispatcher(options.retry, options.concurrency, options.logger, options.listenerTimeoutMs, options.telemetry);
     this.store = new GuardedStore(options.store, options.storeTimeoutMs, (error) => this.dispatcher.notify('error', error));
     this.delivery = new InProcessDelivery(this.dispatcher, this.store, options.maxPending, options.logger);
     if (options.allowUnsigned && options.secrets.length === 0 && options.tokens.length === 0) {
@@ -134,7 +140,9 @@ export class Pipeline {
     }
     if (options.secrets.length > 0) {
       const refused = checkSignatureHeaders({ ...credentials, toleranceSeconds: options.toleranceSeconds });
-      if (refused !== undefined) return this.reject(401, refused.error, refused.message);
+      if (refused !== undefined) {
+        return this.reject(401, refused.error, refused.message, undefined, { skewSeconds: refused.skewSeconds });
+      }
     }
     return undefined;
   }
@@ -178,7 +186,7 @@ export class Pipeline {
         signature: incoming.signature,
         toleranceSeconds: options.toleranceSeconds,
       });
-      if (!check.ok) return this.reject(401, check.error, check.message);
+      if (!check.ok) return this.reject(401, check.error, check.message, undefined, { skewSeconds: check.skewSeconds });
     }
 
     // Warned only for authentic callbacks, so that strangers cannot fill the log.
@@ -199,6 +207,7 @@ export class Pipeline {
       body: typeof body === 'string' ? (classified.parsed ?? {}) : body,
     };
     if (typeof body === 'string') accepted.raw = body;
+    incoming.telemetry?.identify(accepted);
     const interpreted: Interpreted = { identified: classified, body };
     const use =
       options.secrets.length > 0
@@ -264,15 +273,18 @@ export class Pipeline {
     return this.delivery.inFlight;
   }
 
-  private reject(status: number, error: string, message: string, details?: string[]): Receipt {
-    return this.rejectBeforeBody(errorAnswer(status, error, message, details));
+  private reject(status: number, error: string, message: string, details?: string[], detail?: RejectionDetail): Receipt {
+    return this.rejectBeforeBody(errorAnswer(status, error, message, details), detail);
   }
 
   /** Reports a refusal decided by the HTTP layer (method, media type, size, time) like the pipeline's own. */
-  rejectBeforeBody(answer: Answer): Receipt {
+  rejectBeforeBody(answer: Answer, detail?: RejectionDetail): Receipt {
     if ('error' in answer.body) {
       const { error, message } = answer.body;
-      this.dispatcher.notify('rejected', { status: answer.status, error, message, receivedAt: new Date() });
+      const event: RejectedEvent = { status: answer.status, error: error as AnswerCode, message, receivedAt: new Date() };
+      const hint = rejectionHint(error, detail);
+      if (hint !== undefined) event.hint = hint;
+      this.dispatcher.notify('rejected', event);
     }
     return { answer };
   }
