@@ -42,6 +42,8 @@ const SUBPATH_EXPORTS: Record<string, string> = {
   './postgres': 'postgresStore',
   './testing': 'testStore',
   './download': 'downloadListener',
+  // Not `sunoCallbacks`: the consumer below imports that name from the root already.
+  './web': 'computeSignatureAsync',
 };
 
 const OPTIONAL_PEERS = ['ioredis', 'redis', 'pg'];
