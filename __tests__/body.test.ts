@@ -281,7 +281,7 @@ describe('413 over maxBodyBytes', () => {
   it('a chunked body that grows past the limit: 413 as soon as it does, and the server keeps serving', async () => {
     const app = createApp({ maxBodyBytes: LIMIT });
     const { server, port } = await listen(app.app);
-    const chunk = '{"padding":"' + 'y'.repeat(300);
+    const chunk = `{"padding":"${'y'.repeat(300)}`;
     const maxChunks = 200;
     const answer = await rawPost(port, { ...signed(COVER), 'Content-Type': 'application/json' }, async (req, state) => {
       for (let index = 0; index < maxChunks && !state.answered; index += 1) {

@@ -43,6 +43,8 @@ const SUBPATH_EXPORTS: Record<string, string> = {
   './testing': 'testStore',
   './download': 'downloadListener',
   './otel': 'otel',
+  // Not `sunoCallbacks`: the consumer below imports that name from the root already.
+  './web': 'computeSignatureAsync',
 };
 
 const OPTIONAL_PEERS = ['ioredis', 'redis', 'pg'];

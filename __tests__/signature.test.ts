@@ -218,19 +218,29 @@ describe('tokenMatches()', () => {
     expect(tokenMatches('cle-🔑', ['clé-🔑'])).toBe(false);
   });
 
-  it('is constant-time by design: hashes of equal length, every token compared, whatever is received', () => {
-    for (const received of ['', 'x', token, token.repeat(1000)]) {
-      comparisons.length = 0;
-      tokenMatches(received, [token, 'second-token', 'third']);
-      // One comparison per configured token, never cut short by a match, always SHA-256 digest against digest.
-      expect(comparisons.map(({ left, right }) => [left, right])).toStrictEqual([
-        [32, 32],
-        [32, 32],
-        [32, 32],
-      ]);
+  /** A token whose reads are counted: the comparison reads characters through charCodeAt only. */
+  function counted(text: string): { value: string; reads: () => number } {
+    let reads = 0;
+    const value = Object.assign(new String(text), {
+      charCodeAt(index: number): number {
+        reads += 1;
+        return String.prototype.charCodeAt.call(text, index);
+      },
+    });
+    return { value: value as unknown as string, reads: () => reads };
+  }
+
+  it('is constant-time by design: the work depends on the received length only, every token compared', () => {
+    for (const received of ['x', token, token.slice(0, 3), token.repeat(50)]) {
+      const tokens = [counted(token), counted('second-token'), counted('t')];
+      tokenMatches(received, tokens.map(({ value }) => value));
+      // Each token is read exactly once per received character, whether it matches, is longer or shorter: neither a
+      // match nor the token's own length changes how long the loop runs.
+      expect(tokens.map(({ reads }) => reads())).toStrictEqual([received.length, received.length, received.length]);
     }
-    comparisons.length = 0;
-    expect(tokenMatches(token, [token, 'second-token', 'third'])).toBe(true);
-    expect(comparisons.map(({ equal }) => equal)).toStrictEqual([true, false, false]);
+    const first = [counted(token), counted('second-token')];
+    expect(tokenMatches(token, first.map(({ value }) => value))).toBe(true);
+    // A match on the first token does not cut the second one's comparison short.
+    expect(first.map(({ reads }) => reads())).toStrictEqual([token.length, token.length]);
   });
 });

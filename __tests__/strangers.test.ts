@@ -63,8 +63,8 @@ const statusOf = (raw: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)
 describe('headers before the body', () => {
   it.each([
     ['no signature headers', {}, 'missing_signature'],
-    ['a timestamp that is not a number', { 'X-Webhook-Timestamp': 'soon', 'X-Webhook-Signature': 'x'.repeat(43) + '=' }, 'stale_timestamp'],
-    ['a stale timestamp', { 'X-Webhook-Timestamp': '1000000000', 'X-Webhook-Signature': 'x'.repeat(43) + '=' }, 'stale_timestamp'],
+    ['a timestamp that is not a number', { 'X-Webhook-Timestamp': 'soon', 'X-Webhook-Signature': `${'x'.repeat(43)}=` }, 'stale_timestamp'],
+    ['a stale timestamp', { 'X-Webhook-Timestamp': '1000000000', 'X-Webhook-Signature': `${'x'.repeat(43)}=` }, 'stale_timestamp'],
     ['a signature that is no SHA-256 digest', { 'X-Webhook-Timestamp': String(Math.floor(Date.now() / 1000)), 'X-Webhook-Signature': 'abc' }, 'invalid_signature'],
   ])('%s: 401 while the 5 MiB body has not been sent', async (_name, headers, error) => {
     const { port, rejected } = await listen();

@@ -3,13 +3,16 @@
  * the load generator never shares its event loop.
  */
 import { Webhooks, createNodeMiddleware } from '@octokit/webhooks';
-import express, { type Express } from 'express';
+import { createAdaptorServer } from '@hono/node-server';
+import express from 'express';
+import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { SunoEventName } from '../lib/events.js';
 import { memoryStore, sunoCallbacks, type SunoCallbacks, type SunoCallbacksOptions } from '../lib/index.js';
 import { postgresStore } from '../lib/stores/postgres.js';
+import { sunoCallbacks as sunoWebCallbacks } from '../lib/web/index.js';
 import { redisStore } from '../lib/stores/redis.js';
 import { BENCH_SECRET } from './config.js';
 
@@ -22,6 +25,9 @@ export const SERVER_KINDS = [
   'suno-postgres',
   'suno-slow',
   'suno-midi',
+  'raw-http',
+  'suno-node-http',
+  'suno-web-hono',
 ] as const;
 
 export type ServerKind = (typeof SERVER_KINDS)[number];
@@ -42,8 +48,13 @@ export interface ServerStats {
   peakInFlight: number;
 }
 
+/** What a server child listens with: an Express app, or a plain node:http server (no framework, or Hono's adapter). */
+export interface Listenable {
+  listen(port: number, host: string, callback: () => void): Server;
+}
+
 export interface BuiltApp {
-  app: Express;
+  app: Listenable;
   stats(): ServerStats;
   close(): Promise<void>;
 }
@@ -75,7 +86,7 @@ const RECEIVED_TEXT = JSON.stringify({ status: 'received' });
 const MEMORY_STORE_DEFAULT_BOUND = 100_000;
 
 /** The handler the provider's docs show: express.json() and a route that answers `{ status: 'received' }`. */
-function baseline(): Express {
+function baseline(): Listenable {
   const app = express();
   app.use(express.json());
   app.post('/suno/callback', (_req, res) => {
@@ -85,7 +96,7 @@ function baseline(): Express {
 }
 
 /** The fastest an Express app can accept a JSON callback: one app.use that reads, parses and answers. */
-function ceiling(): Express {
+function ceiling(): Listenable {
   const app = express();
   app.use((req, res) => {
     const chunks: Buffer[] = [];
@@ -104,13 +115,38 @@ function ceiling(): Express {
   return app;
 }
 
+/** The floor of any node:http receiver: read the body, JSON.parse it, answer. No framework, no checks. */
+function rawHttp(): Listenable {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': RECEIVED_TEXT.length });
+      res.end(RECEIVED_TEXT);
+    });
+  });
+}
+
 /** The peer: GitHub's own webhook receiver, verifying the HMAC of every body. */
-function octokit(): Express {
+function octokit(): Listenable {
   const webhooks = new Webhooks({ secret: BENCH_SECRET });
   webhooks.on('push', () => undefined);
   const app = express();
   app.use(createNodeMiddleware(webhooks, { path: '/api/github/webhooks' }));
   return app;
+}
+
+/** The default store, already full, as in a server that has been up a while: every claim also evicts. */
+function prefilledMemoryStore(): ReturnType<typeof memoryStore> {
+  const store = memoryStore();
+  for (let i = 0; i < MEMORY_STORE_DEFAULT_BOUND; i += 1) store.claim(`prefill:${i}`, 86_400_000);
+  return store;
 }
 
 function counters(suno: SunoCallbacks): ServerStats {
@@ -154,10 +190,7 @@ export async function buildApp(kind: ServerKind, hooks: AppHooks): Promise<Built
     case 'octokit':
       return { app: octokit(), ...idle };
     case 'suno-memory': {
-      // The default store, already full, as in a server that has been up a while: every claim also evicts.
-      const store = memoryStore();
-      for (let i = 0; i < MEMORY_STORE_DEFAULT_BOUND; i += 1) store.claim(`prefill:${i}`, 86_400_000);
-      const built = sunoApp({ store });
+      const built = sunoApp({ store: prefilledMemoryStore() });
       // The catch-all listener a typical app has: dispatch (p-retry, limiter, normalising) is part of the cost.
       built.suno.on('callback', () => undefined);
       return built;
@@ -180,6 +213,31 @@ export async function buildApp(kind: ServerKind, hooks: AppHooks): Promise<Built
       };
       for (const name of ACCEPTED_EVENTS) built.suno.on(name, slow);
       return built;
+    }
+    case 'raw-http':
+      return { app: rawHttp(), ...idle };
+    case 'suno-node-http': {
+      // The Express middleware on a plain node:http server: the package's own cost without Express's.
+      const built = sunoApp({ store: prefilledMemoryStore() });
+      built.suno.on('callback', () => undefined);
+      const { suno } = built;
+      built.app = createServer((req, res) =>
+        suno(req, res, () => {
+          res.statusCode = 404;
+          res.end();
+        }),
+      );
+      return built;
+    }
+    case 'suno-web-hono': {
+      // The web door through @hono/node-server's adapter: Node's request becomes a Fetch Request and back.
+      const suno = sunoWebCallbacks({ secret: BENCH_SECRET, path: '/suno/callback', store: prefilledMemoryStore() });
+      const counts: ServerStats = { rejected: 0, errors: 0, peakListeners: 0, peakInFlight: 0 };
+      suno.on('rejected', () => void (counts.rejected += 1));
+      suno.on('error', () => void (counts.errors += 1));
+      suno.on('callback', () => undefined);
+      const server = createAdaptorServer({ fetch: (request: Request) => suno.fetch(request) }) as Server;
+      return { app: server, stats: () => counts, close: async () => void (await suno.close()) };
     }
     case 'suno-midi': {
       const built = sunoApp({});

@@ -16,6 +16,7 @@ declare module 'autocannon' {
       url: string;
       connections?: number;
       duration?: number;
+      amount?: number;
       pipelining?: number;
       timeout?: number;
       /** Requests per second over all connections; unlimited when absent. */

@@ -30,6 +30,8 @@ export interface BenchConfig {
   memoryCallbacks: number;
   /** 2 MB MIDI callbacks sent one after the other in the event-loop scenario. */
   midiRuns: number;
+  /** Requests per server and round in the CPU-per-request phase (fixed count, all servers in the same run). */
+  cpuRequests: number;
   /** Extra Node flags for every server child (the same for all of them). */
   nodeFlags: string[];
   /** Scenario ids to run (`BENCH_ONLY=4,7a,7b`); all when empty. The memory and MIDI scenarios are `memory`, `midi`. */
@@ -46,6 +48,7 @@ export function loadConfig(): BenchConfig {
     rateConnections: Math.max(1, Math.round(numberFromEnv('BENCH_RATE_CONNECTIONS', 10))),
     memoryCallbacks: Math.max(1, Math.round(numberFromEnv('BENCH_MEMORY_CALLBACKS', 1_000_000))),
     midiRuns: Math.max(1, Math.round(numberFromEnv('BENCH_MIDI_RUNS', 5))),
+    cpuRequests: Math.max(0, Math.round(numberFromEnv('BENCH_CPU_REQUESTS', 20_000))),
     nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== ''),
     only: (process.env.BENCH_ONLY ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''),
   };

@@ -13,6 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildEvent, identify, prepareValidators } from '../lib/interpret.js';
 import { resolveOptions } from '../lib/options.js';
 import { Pipeline } from '../lib/pipeline.js';
+import { nodeCrypto } from '../lib/signature.js';
 import { fixtures } from '../lib/testing/builders.js';
 
 const SECRET = 'bench-hostile-secret';
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   const silent = () => undefined;
   const pipeline = new Pipeline(
     resolveOptions({ secret: SECRET, maxBodyBytes: 6 * 1024 * 1024, logger: { debug: silent, info: silent, warn: silent, error: console.error } }),
+    nodeCrypto([SECRET]),
   );
   let outcome = '';
   for (const name of ['callback', 'unrecognized'] as const) {

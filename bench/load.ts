@@ -5,6 +5,8 @@ import type { BenchRequest } from './bodies.js';
 export interface LoadOptions {
   url: string;
   durationSeconds: number;
+  /** A fixed number of requests instead of a duration (the CPU-per-request phase). */
+  amount?: number;
   connections: number;
   /** Fixed requests per second over all connections; as fast as the server answers when absent. */
   rate?: number;
@@ -53,6 +55,7 @@ export function runLoad(options: LoadOptions): Promise<LoadFigures> {
         pipelining: 1,
         timeout: 10,
         ...(options.rate === undefined ? {} : { overallRate: options.rate }),
+        ...(options.amount === undefined ? {} : { amount: options.amount }),
         verifyBody: (body) => {
           const expected = options.expectBody(body);
           if (expected && lastStatus >= 200 && lastStatus < 300) ok += 1;

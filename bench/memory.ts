@@ -6,6 +6,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolveOptions } from '../lib/options.js';
+import { nodeCrypto } from '../lib/signature.js';
 import { Pipeline } from '../lib/pipeline.js';
 import { memoryStore } from '../lib/stores/memory.js';
 import { sunoRequests } from './bodies.js';
@@ -45,7 +46,7 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 
 async function child(callbacks: number): Promise<MemoryFigures> {
   const store = memoryStore();
-  const pipeline = new Pipeline(resolveOptions({ secret: BENCH_SECRET, store, logger: quiet }));
+  const pipeline = new Pipeline(resolveOptions({ secret: BENCH_SECRET, store, logger: quiet }), nodeCrypto([BENCH_SECRET]));
   let listenerCalls = 0;
   pipeline.dispatcher.on('callback', () => {
     listenerCalls += 1;

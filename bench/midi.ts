@@ -11,7 +11,8 @@ import { classify, type JsonObject } from '../lib/classify.js';
 import { dedupeKey, toEvent } from '../lib/normalize.js';
 import { resolveOptions } from '../lib/options.js';
 import { Pipeline } from '../lib/pipeline.js';
-import { compileValidators } from '../lib/schemas/index.js';
+import { precompiledValidators } from '../lib/schemas/compiled-validators.js';
+import { nodeCrypto } from '../lib/signature.js';
 import { midiBody, sunoRequests, sunoSignature, type BenchRequest } from './bodies.js';
 import { compiled } from './build.js';
 import { BENCH_SECRET } from './config.js';
@@ -76,9 +77,10 @@ function time(run: () => unknown): number {
 /** Each step of the pipeline on the 2 MB body, timed on its own (median of `runs`, after as many warm-up runs). */
 async function timeSteps(runs: number): Promise<Record<string, number>> {
   const text = midiBody('midi-steps');
-  const validate = compileValidators().midi;
+  const validate = precompiledValidators().midi;
   const pipeline = new Pipeline(
     resolveOptions({ allowUnsigned: true, logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error } }),
+    nodeCrypto([]),
   );
   const samples: Record<string, number[]> = { 'JSON.parse': [], 'schema (ajv)': [], classify: [], 'normalise (toEvent)': [], 'pipeline.receive (all checks)': [] };
   for (let i = 0; i < runs * 2; i += 1) {

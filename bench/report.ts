@@ -1,4 +1,5 @@
 /** Turns the figures into the printed table and the JSON file under bench/results/. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { dirname } from 'node:path';
@@ -16,6 +17,18 @@ export interface MachineInfo {
   os: string;
   memoryGB: number;
   date: string;
+  /** The measured checkout: `git rev-parse HEAD`, with `-dirty` when it had uncommitted changes. */
+  commit: string;
+}
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 export function machineInfo(): MachineInfo {
@@ -27,6 +40,7 @@ export function machineInfo(): MachineInfo {
     os: `${osType()} ${release()} ${process.arch}`,
     memoryGB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     date: new Date().toISOString(),
+    commit: gitCommit(),
   };
 }
 
@@ -55,6 +69,11 @@ export interface ScenarioResult {
   clientCpu?: number;
   /** Server CPU time per request, median over the rounds, in microseconds. */
   serverMicrosPerRequest?: number;
+  /**
+   * Server CPU time per request over a fixed number of requests (`process.cpuUsage` in the server before and after),
+   * median over the rounds of the CPU phase, in microseconds.
+   */
+  cpuMicrosPerRequest?: number;
   serverStats?: ServerStats;
   skipped?: string;
 }
@@ -83,12 +102,12 @@ const fixed = (value: number | undefined, digits: number): string =>
 /** A Markdown table: readable in a terminal and pasteable into the README. */
 export function formatTable(results: readonly ScenarioResult[]): string {
   const lines = [
-    '| # | scenario | req/s | ratio | p50 ms | p99 ms | max ms | non-2xx | errors | server CPU µs/req | CPU ratio |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| # | scenario | req/s | ratio | p50 ms | p99 ms | max ms | non-2xx | errors | server CPU µs/req | CPU ratio | CPU µs/req, fixed count |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const result of results) {
     if (result.figures === undefined) {
-      lines.push(`| ${result.id} | ${result.title} | skipped: ${result.skipped ?? 'no figures'} | | | | | | | | |`);
+      lines.push(`| ${result.id} | ${result.title} | skipped: ${result.skipped ?? 'no figures'} | | | | | | | | | |`);
       continue;
     }
     const { figures } = result;
@@ -99,7 +118,8 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       `| ${result.id} | ${title} | ${Math.round(figures.requestsPerSecond).toLocaleString('en-US')} | ${ratio} | ` +
         `${fixed(figures.latencyMs.p50, 2)} | ${fixed(figures.latencyMs.p99, 2)} | ${fixed(figures.latencyMs.max, 1)} | ` +
         `${figures.non2xx} | ${figures.errors + figures.mismatches} | ` +
-        `${fixed(result.serverMicrosPerRequest, 0)} | ${result.cpuRatio === undefined ? '' : `${fixed(result.cpuRatio, 2)}×`} |`,
+        `${fixed(result.serverMicrosPerRequest, 0)} | ${result.cpuRatio === undefined ? '' : `${fixed(result.cpuRatio, 2)}×`} | ` +
+        `${result.cpuMicrosPerRequest === undefined ? '' : fixed(result.cpuMicrosPerRequest, 1)} |`,
     );
   }
   return lines.join('\n');

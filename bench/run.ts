@@ -121,6 +121,29 @@ async function measure(entries: readonly Entry[]): Promise<Measured[]> {
   });
 }
 
+/**
+ * Server CPU per request over a fixed number of requests: `process.cpuUsage()` in the server child before and after
+ * exactly `amount` requests, one server at a time, in a rotated order per round. A count rather than a duration
+ * spreads no idle time or connection set-up over different request totals.
+ */
+async function measureCpu(scenario: Scenario, server: RunningServer, amount: number): Promise<number> {
+  const config = loadConfig();
+  const before = await serverCpuMicros(server);
+  const figures = await runLoad({
+    url: server.url,
+    connections: config.connections,
+    durationSeconds: 0,
+    amount,
+    expectBody: scenario.expectBody,
+    nextRequest: scenario.makeRequests(),
+  });
+  const used = (await serverCpuMicros(server)) - before;
+  if (figures.ok !== figures.total) {
+    throw new Error(`CPU phase, scenario ${scenario.id}: ${figures.total - figures.ok} of ${figures.total} answers were not the expected 2xx`);
+  }
+  return used / figures.total;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] as number;
@@ -152,7 +175,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const machine = machineInfo();
   console.log(
-    `suno-callbacks benchmark: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ` +
+    `suno-callbacks benchmark at ${machine.commit}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ` +
       `${config.rounds} round(s) x ${config.durationSeconds} s (+${config.warmupSeconds} s warm-up), ` +
       `${config.connections} connections, fixed rate ${config.fixedRate}/s over ${config.rateConnections} connections`,
   );
@@ -173,6 +196,7 @@ async function main(): Promise<void> {
   const servers = new Map<ServerKind, RunningServer>();
   const rounds = new Map<string, Measured[]>();
   const stats = new Map<ServerKind, ServerStats>();
+  const cpuRounds = new Map<string, number[]>();
   try {
     for (const scenario of active) {
       if (!servers.has(scenario.server)) servers.set(scenario.server, await startServer(scenario.server, config.nodeFlags));
@@ -206,6 +230,20 @@ async function main(): Promise<void> {
         });
       }
     }
+    if (config.cpuRequests > 0) {
+      console.log(`\nCPU per request: ${config.cpuRequests.toLocaleString('en-US')} requests per server and round...`);
+      const measurable = active.filter((scenario) => scenario.fixedRate !== true);
+      for (let round = 0; round < config.rounds; round += 1) {
+        for (let index = 0; index < measurable.length; index += 1) {
+          const scenario = measurable[(index + round) % measurable.length] as Scenario;
+          const micros = await measureCpu(scenario, servers.get(scenario.server) as RunningServer, config.cpuRequests);
+          const list = cpuRounds.get(scenario.id) ?? [];
+          list.push(micros);
+          cpuRounds.set(scenario.id, list);
+          console.log(`cpu round ${round + 1}/${config.rounds}  ${scenario.id.padEnd(3)} ${scenario.title.padEnd(56)} ${micros.toFixed(1)} µs/req`);
+        }
+      }
+    }
   } finally {
     for (const [kind, server] of servers) stats.set(kind, await server.stop());
   }
@@ -234,6 +272,7 @@ async function main(): Promise<void> {
       serverCpu: chosen.serverCpu,
       clientCpu: chosen.clientCpu,
       serverMicrosPerRequest: median(measuredRounds.map((measured) => measured.serverMicrosPerRequest)),
+      ...(cpuRounds.has(scenario.id) ? { cpuMicrosPerRequest: median(cpuRounds.get(scenario.id) as number[]) } : {}),
       ...(serverStats === undefined ? {} : { serverStats }),
     };
   });
@@ -295,6 +334,24 @@ async function main(): Promise<void> {
       met,
     });
   }
+  for (const scenario of SCENARIOS) {
+    if (scenario.cpuTarget === undefined || !selected(scenario.id)) continue;
+    const own = results.find((result) => result.id === scenario.id)?.cpuMicrosPerRequest;
+    const against = results.find((result) => result.id === scenario.cpuTarget?.against);
+    const name = `scenario ${scenario.id} (${scenario.title}), server CPU per request`;
+    const goal = `≤ ${scenario.cpuTarget.ratio}× scenario ${scenario.cpuTarget.against}'s (${against?.title ?? '?'})`;
+    if (own === undefined || against?.cpuMicrosPerRequest === undefined) {
+      targets.push({ name, measured: 'not measured (run both scenarios with BENCH_CPU_REQUESTS > 0)', goal, met: false });
+      continue;
+    }
+    const ratio = own / against.cpuMicrosPerRequest;
+    targets.push({
+      name,
+      measured: `${own.toFixed(1)} µs against ${against.cpuMicrosPerRequest.toFixed(1)} µs (${ratio.toFixed(2)}×)`,
+      goal,
+      met: ratio <= scenario.cpuTarget.ratio,
+    });
+  }
   if (memory !== undefined) {
     targets.push({
       name: `RSS growth over ${memory.callbacks.toLocaleString('en-US')} callbacks`,
@@ -323,7 +380,7 @@ async function main(): Promise<void> {
   };
   writeResults(RESULTS_FILE, output);
 
-  console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}`);
+  console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}, commit ${machine.commit}`);
   console.log(formatTable(results));
   for (const result of results) {
     const peak = result.serverStats;

@@ -9,6 +9,12 @@ export interface Target {
   ratio: number;
 }
 
+/** Server CPU per request at most `ratio` times scenario `against`'s, both measured over the same fixed count. */
+export interface CpuTarget {
+  against: string;
+  ratio: number;
+}
+
 export interface Scenario {
   id: string;
   title: string;
@@ -20,6 +26,7 @@ export interface Scenario {
   /** The scenario whose figures this one's ratio is computed against. */
   reference: string;
   target?: Target;
+  cpuTarget?: CpuTarget;
   /** Scenarios that need a store module or service that may be missing. */
   requires?: 'redis' | 'postgres';
 }
@@ -59,6 +66,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expectBody: received,
     reference: '1',
     target: { metric: 'throughput', ratio: 1.25 },
+    cpuTarget: { against: '3', ratio: 1 },
   },
   {
     id: '5',
@@ -97,5 +105,30 @@ export const SCENARIOS: readonly Scenario[] = [
     fixedRate: true,
     reference: '7a',
     target: { metric: 'p99', ratio: 1.2 },
+  },
+  {
+    id: '8',
+    title: 'raw node:http: read + JSON.parse + end, no checks',
+    server: 'raw-http',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    reference: '1',
+  },
+  {
+    id: '9',
+    title: 'suno-callbacks middleware on plain node:http, memory',
+    server: 'suno-node-http',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    reference: '1',
+    cpuTarget: { against: '1', ratio: 0.25 },
+  },
+  {
+    id: '10',
+    title: 'suno-callbacks/web through @hono/node-server, memory',
+    server: 'suno-web-hono',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    reference: '1',
   },
 ];

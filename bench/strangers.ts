@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const unsigned = await holdHalfSent(child, port, {});
   const bogus = await holdHalfSent(child, port, {
     'X-Webhook-Timestamp': String(Math.floor(Date.now() / 1000)),
-    'X-Webhook-Signature': 'A'.repeat(43) + '=',
+    'X-Webhook-Signature': `${'A'.repeat(43)}=`,
   });
   const share = await tooLargeShare(port);
   console.log(`commit ${commit}, Node ${process.version}`);

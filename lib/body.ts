@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorAnswer, type Answer } from './answers.js';
 import type { ByteBudget } from './byte-budget.js';
+import { checkMediaTypeHeaders } from './media-type.js';
 import type { IncomingBody } from './pipeline.js';
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 /**
  * After an early answer, what is still read (and discarded) so that the sender sees the answer, not a reset. A 413
  * goes to a sender whose body is large by definition; any other early answer to a body that is still coming is for
@@ -15,24 +15,7 @@ const DRAIN_MS = 5000;
 
 /** 415 unless the request says it is JSON (or says nothing: some senders omit the header). */
 export function checkMediaType(req: IncomingMessage): Answer | undefined {
-  const contentType = req.headers['content-type'];
-  if (contentType !== undefined && contentType !== '') {
-    const [mediaType = '', ...parameters] = contentType.split(';');
-    if (!JSON_TYPE.test(mediaType.trim())) {
-      return errorAnswer(415, 'unsupported_media_type', 'Send the callback as application/json.');
-    }
-    const charset = parameters
-      .map((parameter) => parameter.trim().toLowerCase())
-      .find((parameter) => parameter.startsWith('charset='));
-    if (charset !== undefined && !/^charset="?utf-?8"?$/.test(charset)) {
-      return errorAnswer(415, 'unsupported_media_type', 'Only UTF-8 JSON is accepted.');
-    }
-  }
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    return errorAnswer(415, 'unsupported_media_type', 'Compressed bodies are not accepted.');
-  }
-  return undefined;
+  return checkMediaTypeHeaders(req.headers['content-type'], req.headers['content-encoding']);
 }
 
 function tooLarge(limit: number): Answer {

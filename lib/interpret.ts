@@ -8,7 +8,8 @@ import { eventNameOf, type CallbackEvent, type SunoEventName, type UnrecognizedE
 import type { CallbackBody, Identified } from './identify.js';
 import { decodeResult, legacyPayload, marketFacts } from './market.js';
 import { toEvent, type Accepted, type MarketFacts } from './normalize.js';
-import { compileValidators, type PayloadValidator } from './schemas/index.js';
+// Generated at build time (scripts/compile-schemas.ts): no door compiles code from strings at run time.
+import { precompiledValidators, type PayloadValidator } from './schemas/compiled-validators.js';
 
 export { identify, type CallbackBody, type Identified } from './identify.js';
 
@@ -27,11 +28,11 @@ let validators: Record<CallbackKind, PayloadValidator> | undefined;
 
 /** Compiles the schemas now rather than on the first callback (the middleware's factory calls this). */
 export function prepareValidators(): void {
-  validators ??= compileValidators();
+  validators ??= precompiledValidators();
 }
 
 function validatorOf(kind: CallbackKind): PayloadValidator {
-  validators ??= compileValidators();
+  validators ??= precompiledValidators();
   return validators[kind];
 }
 

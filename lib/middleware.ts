@@ -2,14 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DUPLICATE, RECEIVED, errorAnswer, type Answer } from './answers.js';
 import { checkMediaType, drainAfterAnswer, readBody } from './body.js';
 import { ByteBudget } from './byte-budget.js';
-import { isCallbackKind } from './classify.js';
 import type { SunoEventName, SunoListener } from './events.js';
 import { checkListener } from './listener-checks.js';
 import { mountCheck } from './mount-check.js';
 import { rejectionLog } from './rejection-log.js';
 import { outcomeOf, type RequestTelemetry } from './telemetry/telemetry.js';
 import { resolveOptions, type SunoCallbacksOptions } from './options.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
+import { matchRoute } from './route.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, nodeCrypto } from './signature.js';
 import { Pipeline, type CloseReport, type IncomingCallback, type IncomingCredentials, type Receipt } from './pipeline.js';
 
 type Request = IncomingMessage & { body?: unknown; path?: string };
@@ -68,21 +68,6 @@ function queryToken(req: Request): string | undefined {
   return token ?? undefined;
 }
 
-const NO_HINT = { hint: undefined };
-
-/** `undefined` when the path is not ours; otherwise the `:kind` segment, if the path has one. */
-function matchRoute(path: string, basePath: string, prefix: string): { hint: string | undefined } | undefined {
-  if (path === basePath || path === prefix) return NO_HINT;
-  if (!path.startsWith(prefix)) return undefined;
-  const segment = path.endsWith('/') ? path.slice(prefix.length, -1) : path.slice(prefix.length);
-  if (segment.includes('/')) return undefined;
-  // `{path}//` has an empty segment: no hint, rather than an "unknown kind" warning about nothing.
-  if (segment === '') return NO_HINT;
-  // Mounted at the root, only known kinds are ours: `/health` and the rest of the app must still reach next().
-  if (basePath === '/' && !isCallbackKind(segment)) return undefined;
-  return { hint: segment };
-}
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -103,7 +88,7 @@ function credentialsOf(req: Request): IncomingCredentials {
  */
 export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   const resolved = resolveOptions(options);
-  const pipeline = new Pipeline(resolved);
+  const pipeline = new Pipeline(resolved, nodeCrypto(resolved.secrets));
   const basePath = resolved.path;
   const prefix = basePath === '/' ? '/' : `${basePath}/`;
   const { logger, telemetry } = resolved;
@@ -155,7 +140,7 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
     } finally {
       // The callback is recorded: its listeners run even if the answer could not be written (another middleware
       // already answered, the socket closed), or it would be held as seen and never processed.
-      receipt.dispatch?.();
+      void receipt.dispatch?.();
     }
   }
 

@@ -10,8 +10,9 @@ import type { ResolvedOptions } from './options.js';
 import type { AnswerCode } from './answer-codes.js';
 import type { RejectedEvent } from './events.js';
 import { rejectionHint, type RejectionDetail } from './rejection-hints.js';
-import { checkSignature, checkSignatureHeaders, tokenMatches } from './signature.js';
 import type { RequestTelemetry } from './telemetry/telemetry.js';
+import { parseBody } from './parse-body.js';
+import { checkSignatureHeaders, checkSignatureWith, tokenMatches, type PlatformCrypto } from './signature-core.js';
 
 export type { Answer } from './answers.js';
 export type { CloseReport } from './in-process-delivery.js';
@@ -39,28 +40,30 @@ export interface IncomingCallback extends IncomingCredentials {
 
 export interface Receipt {
   answer: Answer;
-  /** Starts the listeners; the HTTP layer calls it right after writing the answer. */
-  dispatch?: () => void;
+  /**
+   * Starts the listeners; the HTTP layer calls it right after writing the answer. The promise settles (never rejects)
+   * when they are done: the web door hands it to the host's `waitUntil`.
+   */
+  dispatch?: () => Promise<unknown>;
 }
 
 /** Bodies nested deeper than this are refused: no documented callback comes close. */
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
 /** Provider task ids are 32 hex characters; a bound keeps keys within what every store can index. */
-const MAX_TASK_ID_LENGTH = 256;
+export const MAX_TASK_ID_LENGTH = 256;
 /** Control characters (NUL among them) are no part of a real task id, and some stores refuse them outright. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 const RECEIVED_RECEIPT: Receipt = { answer: RECEIVED };
 const DUPLICATE_RECEIPT: Receipt = { answer: DUPLICATE };
-const utf8 = new TextDecoder();
 
 /**
  * True when an object or array sits deeper than MAX_DEPTH inside `value` (itself at `depth`). The recursion stops at
  * MAX_DEPTH, so it cannot overflow the stack. It allocates nothing: copying every object's values (Object.values)
  * and stacking [value, depth] pairs took as long as JSON.parse itself on a 2 MB MIDI body.
  */
-function tooDeep(value: object, depth = 1): boolean {
+export function tooDeep(value: object, depth = 1): boolean {
   if (depth > MAX_DEPTH) return true;
   if (Array.isArray(value)) {
     for (const child of value as unknown[]) {
@@ -74,20 +77,6 @@ function tooDeep(value: object, depth = 1): boolean {
     if (typeof child === 'object' && child !== null && tooDeep(child, depth + 1)) return true;
   }
   return false;
-}
-
-function parseBody(body: IncomingBody): { value: unknown } | { error: 'empty' } | { error: 'malformed'; text: string } {
-  if (body.type === 'parsed') return { value: body.value };
-  const raw = body.type === 'bytes' ? utf8.decode(body.bytes) : body.text;
-  // RFC 8259 lets a parser ignore a byte order mark, and express.json() does: the raw path must agree.
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-  if (text.trim() === '') return { error: 'empty' };
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    // Not refused yet: an authentic callback is never refused, and its task id may still be found in the text.
-    return { error: 'malformed', text };
-  }
 }
 
 /** The body as the signature binding hashes it: the bytes received, or what a parser made of them. */
@@ -108,7 +97,11 @@ export class Pipeline {
   private closing = false;
   private closed: Promise<CloseReport> | undefined;
 
-  constructor(private readonly options: ResolvedOptions) {
+  /** `crypto` computes the HMAC and the digests: node:crypto in the Express door, Web Crypto in the web door. */
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly crypto: PlatformCrypto,
+  ) {
     prepareValidators();
     this.dispatcher = new Dispatcher(options.retry, options.concurrency, options.logger, options.listenerTimeoutMs, options.telemetry);
     this.store = new GuardedStore(options.store, options.storeTimeoutMs, (error) => this.dispatcher.notify('error', error));
@@ -179,13 +172,14 @@ export class Pipeline {
     }
 
     if (options.secrets.length > 0) {
-      const check = checkSignature({
-        secrets: options.secrets,
+      const checking = checkSignatureWith(this.crypto.verifier, {
         taskId,
         timestamp: incoming.timestamp,
         signature: incoming.signature,
         toleranceSeconds: options.toleranceSeconds,
       });
+      // Awaited only when asynchronous (Web Crypto): the Express door's check stays on this tick.
+      const check = checking instanceof Promise ? await checking : checking;
       if (!check.ok) return this.reject(401, check.error, check.message, undefined, { skewSeconds: check.skewSeconds });
     }
 
@@ -196,6 +190,13 @@ export class Pipeline {
     // The schema is checked when the event is built (buildEvent, at delivery): an authentic body that fails it is
     // answered 200 and reported as `unrecognized`, since a refused authentic callback is lost.
 
+    const using =
+      options.secrets.length > 0
+        ? signatureUse(this.crypto.sha256, taskId, incoming.timestamp ?? '', incoming.signature ?? '', key, digestible(incoming.body), options.signatureTtlMs)
+        : undefined;
+    const use = using instanceof Promise ? await using : using;
+    // Web Crypto may have been awaited above: close() may have begun meanwhile, and no slot holds it back yet.
+    if (this.closing) return this.reject(503, 'shutting_down', 'The receiver is shutting down; retry later.');
     if (this.delivery.full) return this.reject(503, 'overloaded', 'Too many callbacks in progress; retry later.');
     const accepted: Accepted = {
       kind: kind ?? 'unknown',
@@ -209,10 +210,6 @@ export class Pipeline {
     if (typeof body === 'string') accepted.raw = body;
     incoming.telemetry?.identify(accepted);
     const interpreted: Interpreted = { identified: classified, body };
-    const use =
-      options.secrets.length > 0
-        ? signatureUse(taskId, incoming.timestamp ?? '', incoming.signature ?? '', key, digestible(incoming.body), options.signatureTtlMs)
-        : undefined;
 
     this.delivery.reserve();
     const claim = await this.store.claim(key, options.dedupeTtlMs, use, () => this.adoptLateClaim(accepted, interpreted));
@@ -236,7 +233,7 @@ export class Pipeline {
       if (!succeeded) return this.reject(500, 'handler_failed', 'A listener failed; the callback can be redelivered.');
       return RECEIVED_RECEIPT;
     }
-    return { answer: RECEIVED, dispatch: () => void this.delivery.run(accepted, interpreted) };
+    return { answer: RECEIVED, dispatch: () => this.delivery.run(accepted, interpreted) };
   }
 
   /**

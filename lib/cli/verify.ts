@@ -192,7 +192,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
       .map((candidate) => ({ ...candidate, result: check(candidate.id) }))
       .find((candidate) => candidate.result.ok);
     const hexIndex = hexSignatureMatch(signature, secrets, taskId, timestamp);
-    if (other !== undefined && other.result.ok) {
+    if (other?.result.ok) {
       lines.push([
         'signature',
         `was computed over task id ${other.id} (from ${other.field.label}) with ${secretLabel(other.result.secretIndex, secrets.length)}, ` +
