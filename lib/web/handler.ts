@@ -9,6 +9,9 @@ import { matchRoute } from '../route.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../signature-core.js';
 import { discardBody, readRequestBody } from './read-body.js';
 import { webCrypto } from './web-crypto.js';
+import { checkListener } from '../listener-checks.js';
+import { rejectionLog } from '../rejection-log.js';
+import { outcomeOf, type RequestTelemetry } from '../telemetry/telemetry.js';
 
 /** What hosts such as Cloudflare Workers, Vercel and Supabase pass next to the request. */
 export interface WebContext {
@@ -105,12 +108,18 @@ export function sunoCallbacks(options?: SunoWebOptions): SunoWebCallbacks {
   }
 
   /** An answer given before the body was read: the body is let go, and listeners hear of the refusal. */
-  function refuseEarly(request: Request, answer: Answer, extra?: Record<string, string>): Response {
+  function refuseEarly(request: Request, answer: Answer, traced: RequestTelemetry, extra?: Record<string, string>): Response {
     discardBody(request);
-    return toResponse(pipeline.rejectBeforeBody(answer).answer, extra);
+    return respond(pipeline.rejectBeforeBody(answer).answer, traced, extra);
   }
 
-  async function handle(request: Request, ctx: WebContext | undefined): Promise<Response> {
+  /** The answer as a Response; the request's telemetry learns its outcome. */
+  function respond(answer: Answer, traced: RequestTelemetry, extra?: Record<string, string>): Response {
+    traced.end(outcomeOf(answer.body));
+    return toResponse(answer, extra);
+  }
+
+  async function handle(request: Request, ctx: WebContext | undefined, traced: RequestTelemetry): Promise<Response> {
     const url = splitUrl(request.url);
     let kindHint: string | undefined;
     if (rawPath === undefined) {
@@ -119,15 +128,15 @@ export function sunoCallbacks(options?: SunoWebOptions): SunoWebCallbacks {
       const route = matchRoute(url.pathname, basePath, prefix);
       if (route === undefined) {
         discardBody(request);
-        return toResponse(errorAnswer(404, 'not_found', `Callbacks are received on ${basePath}.`));
+        return respond(errorAnswer(404, 'not_found', `Callbacks are received on ${basePath}.`), traced);
       }
       kindHint = route.hint;
     }
     if (request.method !== 'POST') {
-      return refuseEarly(request, errorAnswer(405, 'method_not_allowed', 'Callbacks must be sent with POST.'), { Allow: 'POST' });
+      return refuseEarly(request, errorAnswer(405, 'method_not_allowed', 'Callbacks must be sent with POST.'), traced, { Allow: 'POST' });
     }
     const unsupported = checkMediaTypeHeaders(request.headers.get('content-type'), request.headers.get('content-encoding'));
-    if (unsupported !== undefined) return refuseEarly(request, unsupported);
+    if (unsupported !== undefined) return refuseEarly(request, unsupported, traced);
     const credentials: IncomingCredentials = {
       timestamp: request.headers.get(TIMESTAMP_HEADER) ?? undefined,
       signature: request.headers.get(SIGNATURE_HEADER) ?? undefined,
@@ -137,14 +146,14 @@ export function sunoCallbacks(options?: SunoWebOptions): SunoWebCallbacks {
     const early = pipeline.checkBeforeBody(credentials);
     if (early !== undefined) {
       discardBody(request);
-      return toResponse(early.answer);
+      return respond(early.answer, traced);
     }
 
     const read = await readRequestBody(request, limits);
-    if (!(read.result instanceof Uint8Array)) return toResponse(pipeline.rejectBeforeBody(read.result).answer);
+    if (!(read.result instanceof Uint8Array)) return respond(pipeline.rejectBeforeBody(read.result).answer, traced);
     let receipt: Receipt;
     try {
-      receipt = await pipeline.receive({ ...credentials, body: { type: 'bytes', bytes: read.result }, kindHint });
+      receipt = await pipeline.receive({ ...credentials, body: { type: 'bytes', bytes: read.result }, kindHint, telemetry: traced });
     } finally {
       read.release();
     }
@@ -155,20 +164,25 @@ export function sunoCallbacks(options?: SunoWebOptions): SunoWebCallbacks {
       const running = new Promise((resolve) => setTimeout(resolve, 0)).then(dispatch);
       ctx?.waitUntil?.(running);
     }
-    return toResponse(receipt.answer);
+    return respond(receipt.answer, traced);
   }
 
   const handler: SunoWebCallbacks = {
-    async fetch(request, ctx) {
-      try {
-        return await handle(request, ctx);
-      } catch (error) {
-        // Reached only by a bug: answer something the sender retries.
-        logger.error('[suno-callbacks] unexpected error while receiving a callback', error);
-        return refuseEarly(request, errorAnswer(503, 'internal_error', 'The receiver failed unexpectedly; retry later.'));
-      }
+    fetch(request, ctx) {
+      return resolved.telemetry.request(async (traced) => {
+        let response: Response;
+        try {
+          response = await handle(request, ctx, traced);
+        } catch (error) {
+          // Reached only by a bug: answer something the sender retries.
+          logger.error('[suno-callbacks] unexpected error while receiving a callback', error);
+          response = refuseEarly(request, errorAnswer(503, 'internal_error', 'The receiver failed unexpectedly; retry later.'), traced);
+        }
+        return response;
+      });
     },
     on(name, listener) {
+      checkListener('on', name, listener);
       pipeline.dispatcher.on(name, listener);
       return handler;
     },
@@ -181,5 +195,6 @@ export function sunoCallbacks(options?: SunoWebOptions): SunoWebCallbacks {
       return pipeline.inFlight;
     },
   };
+  if (resolved.logRejections) handler.on('rejected', rejectionLog(logger));
   return handler;
 }
