@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { fixture } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
@@ -35,10 +36,13 @@ interface Started {
   output: () => string;
 }
 
-async function start(file: string, env: Record<string, string> = {}): Promise<Started> {
+async function start(file: string, env: Record<string, string> = {}, cwd?: string): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  // From another working directory, `--import tsx` would not find tsx: name its loader by URL.
+  const tsx = cwd === undefined ? 'tsx' : pathToFileURL(join(process.cwd(), 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, join(process.cwd(), file)], {
     env: { ...process.env, PORT: String(port), SUNO_WEBHOOK_SECRET: SECRET, ...env },
+    ...(cwd === undefined ? {} : { cwd }),
   });
   running.push(child);
   let output = '';
@@ -85,6 +89,8 @@ async function eventually(started: Started, text: string): Promise<void> {
 describe('examples', () => {
   it.each([
     ['examples/server.ts', '/suno/callback', {}],
+    ['examples/quick-start.ts', '/suno/callback', {}],
+    ['examples/capture.ts', '/suno/callback', { CAPTURE_DIR: mkdtempSync(join(tmpdir(), 'suno-example-capture-')) }],
     ['examples/secret-rotation.ts', '/suno/callback', { SUNO_KEY_NEW: 'the-new-key', SUNO_KEY_OLD: SECRET }],
     ['examples/behind-proxy.ts', '/hooks/suno/callback', {}],
     ['examples/custom-store.ts', '/suno/callback', {}],
@@ -116,6 +122,21 @@ describe('examples', () => {
       expect(readdirSync(join(dir, sent.taskId)).sort()).toEqual(['cover-0.png', 'cover-1.png']);
     } finally {
       assets.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
+  it('examples/download-each-asset.ts (both recipes of docs/downloads.md) downloads from the provider hosts only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suno-example-recipes-'));
+    try {
+      // The recipes allow PROVIDER_ASSET_HOSTS only: links to this machine are refused, by both listeners.
+      const started = await start('examples/download-each-asset.ts', {}, dir);
+      const sent = await sendCover(started.port, '/suno/callback', { images: ['http://127.0.0.1:9/a.png'] });
+      expect(sent).toMatchObject({ status: 200, body: { status: 'received' } });
+      await eventually(started, 'host_not_allowed');
+      await eventually(started, `[error] ERR_SUNO_LISTENER`);
+      expect(started.output()).not.toContain('saved');
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 40_000);
