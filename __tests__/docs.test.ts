@@ -86,6 +86,10 @@ const codeCases = pages
   .flatMap((page) => blocks(page, ['ts', 'js', 'typescript', 'javascript']).map((block, index) => ({ page, index: index + 1, block })));
 
 describe('code blocks of the README and docs/', () => {
+  it('keeps the README at most 15,000 bytes (the rest belongs in docs/)', () => {
+    expect(Buffer.byteLength(read('README.md'))).toBeLessThanOrEqual(15_000);
+  });
+
   it('finds pages and blocks to check', () => {
     expect(pages).toContain('README.md');
     expect(codeCases.filter((c) => c.page === 'README.md').length).toBeGreaterThan(0);
