@@ -90,6 +90,7 @@ describe('examples', () => {
   it.each([
     ['examples/server.ts', '/suno/callback', {}],
     ['examples/quick-start.ts', '/suno/callback', {}],
+    ['examples/with-body-parser.ts', '/suno/callback', {}],
     ['examples/capture.ts', '/suno/callback', { CAPTURE_DIR: mkdtempSync(join(tmpdir(), 'suno-example-capture-')) }],
     ['examples/secret-rotation.ts', '/suno/callback', { SUNO_KEY_NEW: 'the-new-key', SUNO_KEY_OLD: SECRET }],
     ['examples/behind-proxy.ts', '/hooks/suno/callback', {}],
