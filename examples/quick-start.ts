@@ -9,8 +9,8 @@ const suno = sunoCallbacks({ secret: process.env.SUNO_WEBHOOK_SECRET });
 const app = express();
 app.use(suno); // POST /suno/callback and POST /suno/callback/:kind
 
-suno.on('music-ready', (event) => console.log('music', event.taskId, event.tracks.map((track) => track.audioUrl)));
 suno.on('cover-ready', (event) => console.log('cover', event.taskId, event.images));
+suno.on('video-ready', (event) => console.log('video', event.taskId, event.videoUrl, event.expiresAt));
 suno.on('failure', (event) => console.error('failed', event.kind, event.taskId, event.reason));
 
 const server = app.listen(Number(process.env.PORT ?? 3000));
