@@ -1,0 +1,11 @@
+export { sunoWorker } from './worker.js';
+export type { CallbackWorker, SunoWorker, SunoWorkerFactory, SunoWorkerOptions } from './worker.js';
+export { deliverToQueue, enqueueCallback } from './enqueue.js';
+export type { EnqueueOptions, QueueAnswer } from './enqueue.js';
+export { DeliveryFailedError, QueueError } from './errors.js';
+export { jobIdOf, keyOfJobId } from './job-id.js';
+export { JOB_NAME } from './job-data.js';
+export type { CallbackJobData, QueuedCallback } from './job-data.js';
+export { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_FAILED_RETENTION } from './job-options.js';
+export type { CallbackJobOptions, CallbackQueue, JobRetention } from './queue-shape.js';
+export type { WorkerEventName } from './listeners.js';
