@@ -1,5 +1,7 @@
 import { suggestion, UsageError, wantsHelp } from './args.js';
+import { FAILED_HELP, failedCommand } from './failed.js';
 import { printer, type CliIo } from './output.js';
+import { REPLAY_HELP, replayCommand } from './replay.js';
 import { SEND_HELP, sendCommand } from './send.js';
 import { SIGN_HELP, signCommand } from './sign.js';
 import { VERIFY_HELP, verifyCommand } from './verify.js';
@@ -10,13 +12,16 @@ Usage:
   suno-callbacks send <kind> --url <url> [options]     POST a realistic, signed callback to your receiver
   suno-callbacks sign --task-id <id> [options]         print the signature headers for a task id
   suno-callbacks verify --headers <file> --body <file> explain whether a captured callback is authentic
+  suno-callbacks failed --redis <url> --queue <name>   list queued callbacks whose listeners failed every attempt
+  suno-callbacks replay <key>|--all --redis <url> ...  move failed callbacks back to waiting
   suno-callbacks help [command]                        show the help of a command
 
 Options:
   -h, --help      show help (after a command: that command's help)
   -v, --version   print the version
 
-Every command takes --secret <secret>; without it, the secret comes from $SUNO_WEBHOOK_SECRET, which keeps it out of
+failed and replay take --postgres <url> instead of --redis for BullMQ's PostgreSQL backend, and need the bullmq
+package. send, sign and verify take --secret <secret>; without it, the secret comes from $SUNO_WEBHOOK_SECRET, which keeps it out of
 your shell history. Secrets and tokens are never printed.
 
 Exit codes: 0 success, 1 refused or not authentic, 2 usage error.`;
@@ -30,6 +35,8 @@ const COMMANDS: Record<string, Command> = {
   send: { help: SEND_HELP, run: sendCommand },
   sign: { help: SIGN_HELP, run: signCommand },
   verify: { help: VERIFY_HELP, run: verifyCommand },
+  failed: { help: FAILED_HELP, run: failedCommand },
+  replay: { help: REPLAY_HELP, run: replayCommand },
 };
 
 /** Runs one command line (without `node` and the script) and resolves with the exit code; never rejects. */
@@ -38,7 +45,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const err = printer(io.stderr, io.env);
   const [name, ...args] = argv;
   try {
-    if (name === undefined) throw new UsageError('a command is required: send, sign or verify');
+    if (name === undefined) throw new UsageError('a command is required: send, sign, verify, failed or replay');
     if (name === '--help' || name === '-h') {
       out.line(MAIN_HELP);
       return 0;
