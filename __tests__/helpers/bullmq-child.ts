@@ -1,0 +1,137 @@
+/**
+ * One process of the BullMQ tests, run as a child:
+ *   node --import tsx __tests__/helpers/bullmq-child.ts '<ChildConfig as JSON>'
+ * role `web`: receives callbacks over HTTP and queues them (dedupe claims in the shared Redis); role `worker`: a
+ * sunoWorker. Reports on stdout, one JSON object a line: `ready` (with the web port), `started` / `processed` (a
+ * worker's listener began / ended for a key), `error` (a worker's error event), `unhandled` (then exits with 70).
+ * SIGTERM closes it cleanly (exit 0).
+ */
+import { createServer } from 'node:http';
+import { Queue, createPostgresBackend } from 'bullmq';
+import { Redis } from 'ioredis';
+import { classify, isCallbackKind, isJsonObject } from '../../lib/classify.js';
+import { dedupeKey } from '../../lib/normalize.js';
+import { redisStore } from '../../lib/stores/redis.js';
+import { deliverToQueue, QueueError, sunoWorker, type CallbackQueue, type SunoWorker } from '../../lib/bullmq/index.js';
+import { POSTGRES_URL, REDIS_HOST, REDIS_PORT } from './services.js';
+
+export interface ChildConfig {
+  role: 'web' | 'worker';
+  backend: 'redis' | 'postgres';
+  queue: string;
+  /** The Redis of the queue (Redis backend) and of the dedupe claims. @default 6379 */
+  redisPort?: number;
+  /** web: the dedupe store's key prefix. */
+  prefix?: string;
+  /** web: a queue call slower than this answers 503. @default 5000 */
+  timeoutMs?: number;
+  /** worker: `record` finishes at once; `hang` never finishes; `fail-until` throws until `failUntil` (epoch ms). */
+  mode?: 'record' | 'hang' | 'fail-until';
+  failUntil?: number;
+  concurrency?: number;
+  lockDuration?: number;
+  stalledInterval?: number;
+}
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+process.on('unhandledRejection', (reason) => {
+  emit({ type: 'unhandled', message: String(reason instanceof Error ? reason.stack : reason) });
+  process.exit(70);
+});
+process.on('uncaughtException', (error) => {
+  emit({ type: 'unhandled', message: String(error.stack ?? error) });
+  process.exit(70);
+});
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+const redisPort = config.redisPort ?? REDIS_PORT;
+const redisConnection = { host: REDIS_HOST, port: redisPort };
+const pgConnection = { connectionString: POSTGRES_URL, migrate: true, max: 5 };
+const closers: Array<() => Promise<unknown>> = [];
+
+if (config.role === 'worker') {
+  const options = {
+    concurrency: config.concurrency ?? 16,
+    ...(config.lockDuration === undefined ? {} : { lockDuration: config.lockDuration }),
+    ...(config.stalledInterval === undefined ? {} : { stalledInterval: config.stalledInterval }),
+    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+  };
+  const worker: SunoWorker<never, never> | SunoWorker =
+    config.backend === 'postgres'
+      ? (sunoWorker(config.queue, { ...options, connection: pgConnection }, createPostgresBackend) as unknown as SunoWorker)
+      : sunoWorker(config.queue, { ...options, connection: redisConnection });
+  (worker as SunoWorker).on('callback', async (event) => {
+    emit({ type: 'started', key: event.key });
+    if (config.mode === 'hang') await new Promise<never>(() => undefined);
+    if (config.mode === 'fail-until' && Date.now() < (config.failUntil ?? 0)) throw new Error('the dependency is down');
+    emit({ type: 'processed', key: event.key });
+  });
+  (worker as SunoWorker).on('error', (error) => emit({ type: 'error', code: error.code, message: error.message }));
+  closers.push(() => worker.close());
+  await (worker as SunoWorker).worker.waitUntilReady();
+  emit({ type: 'ready', port: 0, pid: process.pid });
+} else {
+  const queue: CallbackQueue =
+    config.backend === 'postgres'
+      ? new Queue(config.queue, { connection: pgConnection }, createPostgresBackend)
+      : new Queue(config.queue, { connection: redisConnection });
+  closers.push(() => (queue as unknown as { close(): Promise<void> }).close());
+  const client = new Redis({ ...redisConnection, retryStrategy: () => 100 });
+  client.on('error', () => undefined);
+  closers.push(() => client.quit().catch(() => client.disconnect()));
+  const store = redisStore({ client, prefix: config.prefix ?? 'suno-bullmq:' });
+  const timeoutMs = config.timeoutMs ?? 5000;
+  const dedupeTtlMs = 86_400_000;
+
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      void (async () => {
+        const answer = (status: number, body: object): void => {
+          response.writeHead(status, { 'content-type': 'application/json', ...(status === 503 ? { 'retry-after': '1' } : {}) });
+          response.end(JSON.stringify(body));
+        };
+        const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const hintText = request.url?.split('/')[3];
+        const hint = hintText !== undefined && isCallbackKind(hintText) ? hintText : undefined;
+        const classified = isJsonObject(body) ? classify(body, hint) : undefined;
+        if (!isJsonObject(body) || classified === undefined || 'missing' in classified) {
+          answer(400, { error: 'invalid_payload' });
+          return;
+        }
+        const key = dedupeKey(classified.kind ?? 'unknown', classified.taskId, classified.stage);
+        let claimed: boolean;
+        try {
+          claimed = await store.claim(key, dedupeTtlMs);
+        } catch {
+          answer(503, { error: 'store_unavailable' });
+          return;
+        }
+        try {
+          const status = await deliverToQueue(queue, { key, body, hint, receivedAt: new Date() }, claimed, { timeoutMs, dedupeTtlMs });
+          answer(200, { status });
+        } catch (error) {
+          if (!(error instanceof QueueError)) throw error;
+          if (claimed) await Promise.resolve(store.release(key)).catch(() => undefined);
+          answer(503, { error: 'store_unavailable' });
+        }
+      })();
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    emit({ type: 'ready', port: typeof address === 'object' && address !== null ? address.port : 0, pid: process.pid });
+  });
+  closers.unshift(() => new Promise((resolve) => server.close(resolve)));
+}
+
+process.once('SIGTERM', () => {
+  void (async () => {
+    for (const close of closers) await close().catch(() => undefined);
+    process.exit(0);
+  })();
+});
