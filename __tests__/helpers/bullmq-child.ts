@@ -19,7 +19,7 @@ export interface ChildConfig {
   role: 'web' | 'worker';
   backend: 'redis' | 'postgres';
   queue: string;
-  /** The Redis of the queue (Redis backend) and of the dedupe claims. @default 6379 */
+  /** The Redis of the queue (Redis backend); dedupe claims stay on 6379. @default 6379 */
   redisPort?: number;
   /** web: the dedupe store's key prefix. */
   prefix?: string;
@@ -79,7 +79,8 @@ if (config.role === 'worker') {
       ? new Queue(config.queue, { connection: pgConnection }, createPostgresBackend)
       : new Queue(config.queue, { connection: redisConnection });
   closers.push(() => (queue as unknown as { close(): Promise<void> }).close());
-  const client = new Redis({ ...redisConnection, retryStrategy: () => 100 });
+  // Dedupe claims always go to the shared Redis, so that a fault injected into the queue's server hits only the add.
+  const client = new Redis({ host: REDIS_HOST, port: REDIS_PORT, retryStrategy: () => 100 });
   client.on('error', () => undefined);
   closers.push(() => client.quit().catch(() => client.disconnect()));
   const store = redisStore({ client, prefix: config.prefix ?? 'suno-bullmq:' });
