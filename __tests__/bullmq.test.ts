@@ -21,7 +21,7 @@ import {
   sunoWorker,
   type CallbackQueue,
   type QueuedCallback,
-  type SunoWorker,
+  type SunoWorkerHandle,
 } from '../lib/bullmq/index.js';
 import { fixture } from './helpers/fixtures.js';
 import { needs, POSTGRES_URL, REDIS_HOST, REDIS_PORT, REDIS_URL, uniqueName } from './helpers/services.js';
@@ -51,11 +51,11 @@ function makeQueue(backend: Backend, defaultJobOptions: Record<string, unknown> 
   return queue;
 }
 
-function makeWorker(backend: Backend, queue: Queue): SunoWorker {
+function makeWorker(backend: Backend, queue: Queue): SunoWorkerHandle {
   const options = { concurrency: 4, logger: quiet };
-  const worker =
+  const worker: SunoWorkerHandle =
     backend === 'postgres'
-      ? (sunoWorker(queue.name, { ...options, connection: PG }, createPostgresBackend) as unknown as SunoWorker)
+      ? sunoWorker(queue.name, { ...options, connection: PG }, createPostgresBackend)
       : sunoWorker(queue.name, { ...options, connection: REDIS });
   cleanup.push(() => worker.close());
   return worker;

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { classify, isCallbackKind, isJsonObject } from '../../lib/classify.js';
 import { dedupeKey } from '../../lib/normalize.js';
 import { redisStore } from '../../lib/stores/redis.js';
-import { deliverToQueue, QueueError, sunoWorker, type CallbackQueue, type SunoWorker } from '../../lib/bullmq/index.js';
+import { deliverToQueue, QueueError, sunoWorker, type CallbackQueue, type SunoWorkerHandle } from '../../lib/bullmq/index.js';
 import { POSTGRES_URL, REDIS_HOST, REDIS_PORT } from './services.js';
 
 export interface ChildConfig {
@@ -59,19 +59,20 @@ if (config.role === 'worker') {
     ...(config.stalledInterval === undefined ? {} : { stalledInterval: config.stalledInterval }),
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  const worker: SunoWorker<never, never> | SunoWorker =
+  const worker =
     config.backend === 'postgres'
-      ? (sunoWorker(config.queue, { ...options, connection: pgConnection }, createPostgresBackend) as unknown as SunoWorker)
+      ? sunoWorker(config.queue, { ...options, connection: pgConnection }, createPostgresBackend)
       : sunoWorker(config.queue, { ...options, connection: redisConnection });
-  (worker as SunoWorker).on('callback', async (event) => {
+  const handle: SunoWorkerHandle = worker;
+  handle.on('callback', async (event) => {
     emit({ type: 'started', key: event.key });
     if (config.mode === 'hang') await new Promise<never>(() => undefined);
     if (config.mode === 'fail-until' && Date.now() < (config.failUntil ?? 0)) throw new Error('the dependency is down');
     emit({ type: 'processed', key: event.key });
   });
-  (worker as SunoWorker).on('error', (error) => emit({ type: 'error', code: error.code, message: error.message }));
+  handle.on('error', (error) => emit({ type: 'error', code: error.code, message: error.message }));
   closers.push(() => worker.close());
-  await (worker as SunoWorker).worker.waitUntilReady();
+  await worker.worker.waitUntilReady();
   emit({ type: 'ready', port: 0, pid: process.pid });
 } else {
   const queue: CallbackQueue =

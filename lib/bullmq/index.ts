@@ -1,5 +1,5 @@
 export { sunoWorker } from './worker.js';
-export type { CallbackWorker, SunoWorker, SunoWorkerFactory, SunoWorkerOptions } from './worker.js';
+export type { CallbackWorker, SunoWorker, SunoWorkerFactory, SunoWorkerHandle, SunoWorkerOptions } from './worker.js';
 export { deliverToQueue, enqueueCallback } from './enqueue.js';
 export type { EnqueueOptions, QueueAnswer } from './enqueue.js';
 export { DeliveryFailedError, QueueError } from './errors.js';

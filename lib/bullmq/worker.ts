@@ -33,12 +33,16 @@ export type SunoWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> & {
   logger?: Logger | undefined;
 };
 
-export interface SunoWorker<B extends IQueueBackend = RedisQueueBackend, C = ConnectionOptions> {
+/** What a worker offers whatever its backend: the typed listeners and a graceful close. */
+export interface SunoWorkerHandle {
   /** Adds a listener; the same typed events as the middleware's. Returns the worker. */
   on<E extends WorkerEventName>(name: E, listener: SunoListener<E>): this;
   off<E extends WorkerEventName>(name: E, listener: SunoListener<E>): this;
   /** Stops taking jobs, waits for the running ones to finish, and closes the connections the worker made. */
   close(): Promise<void>;
+}
+
+export interface SunoWorker<B extends IQueueBackend = RedisQueueBackend, C = ConnectionOptions> extends SunoWorkerHandle {
   /** The underlying BullMQ worker, for BullMQ's own tooling (events, metrics, pause/resume). */
   readonly worker: CallbackWorker<B, C>;
 }
