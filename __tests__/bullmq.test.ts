@@ -23,6 +23,9 @@ import {
   type QueuedCallback,
   type SunoWorkerHandle,
 } from '../lib/bullmq/index.js';
+import express from 'express';
+import { sunoCallbacks } from '../lib/index.js';
+import { post, SECRET } from './helpers/app.js';
 import { fixture } from './helpers/fixtures.js';
 import { needs, POSTGRES_URL, REDIS_HOST, REDIS_PORT, REDIS_URL, uniqueName } from './helpers/services.js';
 import { waitFor } from './helpers/workers.js';
@@ -218,6 +221,57 @@ describeServers.each(['redis', 'postgres'] as const)('%s backend', (backend) => 
     await closing;
     expect(finished).toEqual([callback.key]);
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 1 });
+  });
+});
+
+describeServers.each(['redis', 'postgres'] as const)('the middleware with `queue` (%s backend)', (backend) => {
+  it('queues an accepted callback before the 200, answers a redelivery `duplicate`, and the worker runs it once', async () => {
+    const queue = makeQueue(backend);
+    const suno = sunoCallbacks({ secret: SECRET, queue, logger: quiet });
+    cleanup.push(() => suno.close());
+    const duplicates: string[] = [];
+    suno.on('duplicate', (event) => void duplicates.push(event.key));
+    const app = express().use(suno);
+    const body = fixture('cover.success.json');
+    body.data.task_id = uniqueName('task');
+    const key = `cover:${body.data.task_id as string}:final`;
+
+    const first = await post(app, body);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ status: 'received' });
+    // Before the answer, not after: the job is there the moment the sender has its 200. (With the default memory
+    // store the queue dedupes across processes by itself, so the job id is the key plus a suffix.)
+    const jobs = await queue.getJobs(['waiting']);
+    expect(jobs.map((job) => keyOfJobId(job.id ?? ''))).toEqual([key]);
+    expect(jobs[0]?.data).toMatchObject({ v: 1, body, hint: null });
+
+    const again = await post(app, body);
+    expect(again.body).toEqual({ status: 'duplicate' });
+    expect(duplicates).toEqual([key]);
+
+    const worker = makeWorker(backend, queue);
+    const seen: string[] = [];
+    worker.on('cover-ready', (event) => void seen.push(event.key));
+    await waitFor('the job to complete', async () => (await queue.getJobCounts('completed')).completed === 1);
+    expect(seen).toEqual([key]);
+  });
+});
+
+describe('the `queue` option', () => {
+  const queue: CallbackQueue = { name: 'q', defaultJobOptions: {}, add: () => Promise.resolve({ id: 'x' }), getJob: () => Promise.resolve(undefined) };
+
+  it('moves callback listeners to the worker: suno.on() of a callback event throws a TypeError that says so', () => {
+    const suno = sunoCallbacks({ secret: SECRET, queue });
+    expect(() => suno.on('music-ready', () => undefined)).toThrow(TypeError);
+    expect(() => suno.on('callback', () => undefined)).toThrow(/belong on a worker \(sunoWorker from 'suno-callbacks\/bullmq'\)/);
+    expect(() => suno.on('unrecognized', () => undefined)).toThrow(TypeError);
+    // What happens on the web side stays there.
+    expect(() => suno.on('duplicate', () => undefined).on('rejected', () => undefined).on('error', () => undefined)).not.toThrow();
+  });
+
+  it('refuses what is not a queue, and `processBeforeAck` alongside it', () => {
+    expect(() => sunoCallbacks({ secret: SECRET, queue: {} as CallbackQueue })).toThrow(/`queue` must be a BullMQ Queue/);
+    expect(() => sunoCallbacks({ secret: SECRET, queue, processBeforeAck: true })).toThrow(/`queue` and `processBeforeAck`/);
   });
 });
 

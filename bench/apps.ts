@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { Queue, createPostgresBackend } from 'bullmq';
 import type { SunoEventName } from '../lib/events.js';
 import { memoryStore, sunoCallbacks, type SunoCallbacks, type SunoCallbacksOptions } from '../lib/index.js';
 import { postgresStore } from '../lib/stores/postgres.js';
@@ -28,6 +29,9 @@ export const SERVER_KINDS = [
   'raw-http',
   'suno-node-http',
   'suno-web-hono',
+  'suno-queue-redis',
+  'suno-queue-redis-1rtt',
+  'suno-queue-postgres',
 ] as const;
 
 export type ServerKind = (typeof SERVER_KINDS)[number];
@@ -239,6 +243,10 @@ export async function buildApp(kind: ServerKind, hooks: AppHooks): Promise<Built
       const server = createAdaptorServer({ fetch: (request: Request) => suno.fetch(request) }) as Server;
       return { app: server, stats: () => counts, close: async () => void (await suno.close()) };
     }
+    case 'suno-queue-redis':
+    case 'suno-queue-redis-1rtt':
+    case 'suno-queue-postgres':
+      return buildQueueApp(kind);
     case 'suno-midi': {
       const built = sunoApp({});
       built.suno.on('midi-ready', (event) => {
@@ -281,4 +289,48 @@ async function buildStoreApp(kind: 'suno-redis' | 'suno-postgres'): Promise<Buil
   });
   built.suno.on('callback', () => undefined);
   return built;
+}
+
+/**
+ * Scenario 9: BullMQ delivery. Every accepted callback is added to a queue before the 200; no worker runs, so the
+ * figures are the web side's alone. `suno-queue-redis`: a Redis store claims, then the job is added (two round trips).
+ * `suno-queue-redis-1rtt`: the default memory store, so the queue dedupes by itself (one round trip).
+ * `suno-queue-postgres`: a PostgreSQL store and BullMQ's PostgreSQL backend.
+ */
+async function buildQueueApp(kind: 'suno-queue-redis' | 'suno-queue-redis-1rtt' | 'suno-queue-postgres'): Promise<BuiltApp> {
+  const suffix = randomBytes(4).toString('hex');
+  const name = `suno-bench-queue-${suffix}`;
+  const dedupeTtlSeconds = 3600;
+  if (kind === 'suno-queue-postgres') {
+    const connection = { host: '127.0.0.1', port: 5432, user: 'root', database: 'test', migrate: true };
+    const queue = new Queue(name, { connection }, createPostgresBackend);
+    await queue.waitUntilReady();
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'root', database: 'test' });
+    const table = `suno_bench_${suffix}`;
+    return sunoApp({ store: postgresStore({ pool, table }), queue: queue as unknown as Queue, dedupeTtlSeconds }, async () => {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await pool.end();
+    });
+  }
+  const queue = new Queue(name, { connection: { host: '127.0.0.1', port: 6379 } });
+  await queue.waitUntilReady();
+  const dropQueue = async (): Promise<void> => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  };
+  if (kind === 'suno-queue-redis-1rtt') return sunoApp({ queue, dedupeTtlSeconds }, dropQueue);
+  const client = new Redis({ host: '127.0.0.1', port: 6379 });
+  const prefix = `suno-bench-${suffix}:`;
+  return sunoApp({ store: redisStore({ client, prefix }), queue, dedupeTtlSeconds }, async () => {
+    await dropQueue();
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await client.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    await client.quit();
+  });
 }

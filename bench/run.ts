@@ -48,6 +48,9 @@ function reachable(port: number): Promise<boolean> {
 const LIB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib');
 
 async function unavailable(scenario: Scenario): Promise<string | undefined> {
+  if (scenario.needsPackage !== undefined && !existsSync(join(LIB_DIR, '..', 'node_modules', scenario.needsPackage))) {
+    return `the ${scenario.needsPackage} package is not installed (npm install --no-save ${scenario.needsPackage})`;
+  }
   if (scenario.requires !== undefined && !existsSync(join(LIB_DIR, 'stores', `${scenario.requires}.ts`))) {
     return `lib/stores/${scenario.requires}.ts does not exist yet`;
   }

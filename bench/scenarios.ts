@@ -29,6 +29,8 @@ export interface Scenario {
   cpuTarget?: CpuTarget;
   /** Scenarios that need a store module or service that may be missing. */
   requires?: 'redis' | 'postgres';
+  /** Scenarios that need an optional peer installed (BullMQ). */
+  needsPackage?: 'bullmq';
 }
 
 const received = (body: string): boolean => body === '{"status":"received"}';
@@ -130,5 +132,59 @@ export const SCENARIOS: readonly Scenario[] = [
     makeRequests: () => sunoRequests(),
     expectBody: received,
     reference: '1',
+  },
+  {
+    id: '11a',
+    title: 'suno-callbacks, Redis store + BullMQ queue (Redis)',
+    server: 'suno-queue-redis',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    reference: '1',
+    target: { metric: 'throughput', ratio: 0.75 },
+    requires: 'redis',
+    needsPackage: 'bullmq',
+  },
+  {
+    id: '11b',
+    title: 'suno-callbacks, BullMQ queue dedupes alone (Redis, 1 RTT)',
+    server: 'suno-queue-redis-1rtt',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    reference: '1',
+    requires: 'redis',
+    needsPackage: 'bullmq',
+  },
+  {
+    id: '11c',
+    title: 'suno-callbacks, PostgreSQL store + BullMQ queue (PostgreSQL)',
+    server: 'suno-queue-postgres',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    reference: '1',
+    requires: 'postgres',
+    needsPackage: 'bullmq',
+  },
+  {
+    id: '11d',
+    title: 'suno-callbacks, Redis store + BullMQ queue, fixed rate',
+    server: 'suno-queue-redis',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    fixedRate: true,
+    reference: '7a',
+    target: { metric: 'p99', ratio: 2 },
+    requires: 'redis',
+    needsPackage: 'bullmq',
+  },
+  {
+    id: '11e',
+    title: 'suno-callbacks, PostgreSQL store + BullMQ queue, fixed rate',
+    server: 'suno-queue-postgres',
+    makeRequests: () => sunoRequests(),
+    expectBody: received,
+    fixedRate: true,
+    reference: '7a',
+    requires: 'postgres',
+    needsPackage: 'bullmq',
   },
 ];

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DUPLICATE, RECEIVED, errorAnswer, type Answer } from './answers.js';
 import { checkMediaType, drainAfterAnswer, readBody } from './body.js';
 import { ByteBudget } from './byte-budget.js';
+import { assertWebSideListener } from './bullmq/queue-option.js';
 import type { SunoEventName, SunoListener } from './events.js';
 import { checkListener } from './listener-checks.js';
 import { mountCheck } from './mount-check.js';
@@ -176,6 +177,7 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
   });
   middleware.on = (name, listener) => {
     checkListener('on', name, listener);
+    if (resolved.queue !== undefined) assertWebSideListener(name);
     pipeline.dispatcher.on(name, listener);
     return middleware;
   };

@@ -1,4 +1,6 @@
 import { booleanOption, numberOption, received, rejectUnknown, RETRY_OPTION_NAMES } from './option-checks.js';
+import { resolveQueueOption } from './bullmq/queue-option.js';
+import type { CallbackQueue } from './bullmq/queue-shape.js';
 import { assertStore, type DedupeStore } from './store.js';
 import { memoryStore } from './stores/memory.js';
 import { resolveTelemetry, type Telemetry } from './telemetry/telemetry.js';
@@ -75,6 +77,14 @@ export interface SunoCallbacksOptions {
    * Traces and metrics. `otel()` from `suno-callbacks/otel` records them with OpenTelemetry. @default off (no cost)
    * @example sunoCallbacks({ secret, telemetry: otel() })
    */
+  /**
+   * Deliver through BullMQ: each accepted callback is added to this queue before the 200 (job id = its dedupe key),
+   * and workers (`sunoWorker` from `suno-callbacks/bullmq`) run the listeners with BullMQ's attempts and backoff.
+   * Callback listeners then belong on a worker. Without a shared `store`, the queue dedupes by itself. See
+   * docs/queue.md. @default none: listeners run in this process
+   * @example sunoCallbacks({ secret, store: redisStore({ client }), queue: new Queue('suno-callbacks', { connection }) })
+   */
+  queue?: CallbackQueue | undefined;
   telemetry?: Telemetry | undefined;
   /**
    * Log refused requests: one `warn` line per error code and minute, saying what would fix it ("clock off by 912 s").
@@ -106,6 +116,7 @@ export interface ResolvedOptions {
   signatureTtlMs: number;
   telemetry: Telemetry;
   logRejections: boolean;
+  queue: CallbackQueue | undefined;
 }
 
 const noop = (): void => undefined;
@@ -137,6 +148,7 @@ const OPTION_NAMES = [
   'maxUnverifiedBytes',
   'telemetry',
   'logRejections',
+  'queue',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
 function stringList(name: string, value: unknown): string[] {
@@ -211,6 +223,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const logger = resolveLogger(raw.logger);
   const toleranceSeconds = numberOption('toleranceSeconds', raw.toleranceSeconds, 300, 1);
   const maxBodyBytes = numberOption('maxBodyBytes', raw.maxBodyBytes, 5 * 1024 * 1024, 1);
+  const processBeforeAck = booleanOption('processBeforeAck', raw.processBeforeAck, false);
+  const queue = resolveQueueOption(raw.queue, { processBeforeAck });
   return {
     secrets,
     tokens,
@@ -224,7 +238,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     retry: resolveRetry(raw.retry),
     concurrency: numberOption('concurrency', raw.concurrency, 16, 1),
     maxPending: numberOption('maxPending', raw.maxPending, 1000, 1),
-    processBeforeAck: booleanOption('processBeforeAck', raw.processBeforeAck, false),
+    processBeforeAck,
     logger,
     storeTimeoutMs: numberOption('storeTimeoutMs', raw.storeTimeoutMs, 5000, 1),
     listenerTimeoutMs: numberOption('listenerTimeoutMs', raw.listenerTimeoutMs, 30_000, 1),
@@ -234,5 +248,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     signatureTtlMs: 2 * toleranceSeconds * 1000,
     telemetry: resolveTelemetry(raw.telemetry),
     logRejections: booleanOption('logRejections', raw.logRejections, true),
+    queue,
   };
 }

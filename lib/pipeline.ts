@@ -1,5 +1,6 @@
 import { DUPLICATE, RECEIVED, errorAnswer, type Answer } from './answers.js';
-import { isCallbackKind, isJsonObject, type JsonObject } from './classify.js';
+import { isCallbackKind, isJsonObject, type CallbackKind, type JsonObject } from './classify.js';
+import { QueueDelivery, type ClaimForQueue } from './bullmq/queue-delivery.js';
 import { Dispatcher } from './dispatcher.js';
 import { signatureUse, type BodyForDigest } from './fingerprint.js';
 import { GuardedStore } from './guarded-store.js';
@@ -94,6 +95,8 @@ export class Pipeline {
   readonly dispatcher: Dispatcher;
   readonly store: GuardedStore;
   readonly delivery: InProcessDelivery;
+  /** With the `queue` option: accepted callbacks go to the queue before the answer, and workers run the listeners. */
+  private readonly queued: QueueDelivery | undefined;
   private closing = false;
   private closed: Promise<CloseReport> | undefined;
 
@@ -106,6 +109,12 @@ export class Pipeline {
     this.dispatcher = new Dispatcher(options.retry, options.concurrency, options.logger, options.listenerTimeoutMs, options.telemetry);
     this.store = new GuardedStore(options.store, options.storeTimeoutMs, (error) => this.dispatcher.notify('error', error));
     this.delivery = new InProcessDelivery(this.dispatcher, this.store, options.maxPending, options.logger);
+    this.queued =
+      options.queue === undefined
+        ? undefined
+        : new QueueDelivery(options.queue, { timeoutMs: options.storeTimeoutMs, dedupeTtlMs: options.dedupeTtlMs }, (error) =>
+            this.dispatcher.notify('error', error),
+          );
     if (options.allowUnsigned && options.secrets.length === 0 && options.tokens.length === 0) {
       options.logger.warn(
         '[suno-callbacks] allowUnsigned is on: callbacks are accepted without authentication. Use it only in development.',
@@ -212,7 +221,10 @@ export class Pipeline {
     const interpreted: Interpreted = { identified: classified, body };
 
     this.delivery.reserve();
-    const claim = await this.store.claim(key, options.dedupeTtlMs, use, () => this.adoptLateClaim(accepted, interpreted));
+    const claim = await this.store.claim(key, options.dedupeTtlMs, use, () => this.adoptLateClaim(accepted, interpreted, hint));
+    if (this.queued !== undefined && (claim === 'claimed' || claim === 'duplicate')) {
+      return this.enqueue(this.queued, accepted, interpreted, hint, claim === 'claimed');
+    }
     if (claim !== 'claimed') {
       this.delivery.unreserve();
       if (claim === 'unavailable') return this.reject(503, 'store_unavailable', 'The dedupe store is unavailable; retry later.');
@@ -240,10 +252,57 @@ export class Pipeline {
    * The store answered "claimed" after the sender had been told 503: this instance owns the key, so it processes the
    * callback, and the sender's retry is rightly a duplicate.
    */
-  private adoptLateClaim(accepted: Accepted, interpreted: Interpreted): void {
+  private adoptLateClaim(accepted: Accepted, interpreted: Interpreted, hint: CallbackKind | undefined): void {
     this.options.logger.warn(`[suno-callbacks] a claim of ${accepted.key} landed after its timeout; processing it here`);
     this.delivery.reserve();
+    if (this.queued !== undefined) {
+      const { key, receivedAt } = accepted;
+      // If this add fails too, the retry still finds no job behind the claim, and queues the callback itself.
+      void this.queued
+        .accept({ key, body: interpreted.body, hint, receivedAt }, this.claimForQueue(true))
+        .finally(() => this.delivery.unreserve());
+      return;
+    }
     void this.delivery.run(accepted, interpreted);
+  }
+
+  /**
+   * The `queue` delivery, for a callback whose slot is reserved: the answer waits until the queue has it (the body as
+   * received, raw text included, so that a worker interprets it again). Its listeners run on a worker.
+   */
+  private async enqueue(
+    queued: QueueDelivery,
+    accepted: Accepted,
+    interpreted: Interpreted,
+    hint: CallbackKind | undefined,
+    claimed: boolean,
+  ): Promise<Receipt> {
+    const { key, receivedAt } = accepted;
+    try {
+      const outcome = await queued.accept({ key, body: interpreted.body, hint, receivedAt }, this.claimForQueue(claimed));
+      if (outcome === 'unavailable') {
+        // The sender will retry; the claim must not make that retry look like a duplicate.
+        if (claimed) await this.store.release(key);
+        return this.reject(503, 'store_unavailable', 'The queue is unavailable; retry later.');
+      }
+      if (outcome === 'duplicate') {
+        const { kind, taskId, stage } = accepted;
+        this.dispatcher.notify('duplicate', { key, kind, taskId, stage, receivedAt });
+        return DUPLICATE_RECEIPT;
+      }
+      return RECEIVED_RECEIPT;
+    } finally {
+      this.delivery.unreserve();
+    }
+  }
+
+  /**
+   * The middleware's own memory store only speaks for this process, whatever it answered: the queue then dedupes
+   * across processes by itself (one round trip). A shared store's answer is the queue's starting point.
+   */
+  private claimForQueue(claimed: boolean): ClaimForQueue {
+    if (this.options.ownsStore) return 'local';
+    return claimed ? 'claimed' : 'held';
   }
 
   /**

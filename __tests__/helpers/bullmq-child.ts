@@ -1,18 +1,18 @@
 /**
  * One process of the BullMQ tests, run as a child:
  *   node --import tsx __tests__/helpers/bullmq-child.ts '<ChildConfig as JSON>'
- * role `web`: receives callbacks over HTTP and queues them (dedupe claims in the shared Redis); role `worker`: a
+ * role `web`: the real middleware with the `queue` option (dedupe claims in the shared Redis); role `worker`: a
  * sunoWorker. Reports on stdout, one JSON object a line: `ready` (with the web port), `started` / `processed` (a
  * worker's listener began / ended for a key), `error` (a worker's error event), `unhandled` (then exits with 70).
  * SIGTERM closes it cleanly (exit 0).
  */
-import { createServer } from 'node:http';
+import express from 'express';
 import { Queue, createPostgresBackend } from 'bullmq';
 import { Redis } from 'ioredis';
-import { classify, isCallbackKind, isJsonObject } from '../../lib/classify.js';
-import { dedupeKey } from '../../lib/normalize.js';
+import { sunoCallbacks } from '../../lib/index.js';
 import { redisStore } from '../../lib/stores/redis.js';
-import { deliverToQueue, QueueError, sunoWorker, type CallbackQueue, type SunoWorkerHandle } from '../../lib/bullmq/index.js';
+import { sunoWorker, type CallbackQueue, type SunoWorkerHandle } from '../../lib/bullmq/index.js';
+import { SECRET } from './app.js';
 import { POSTGRES_URL, REDIS_HOST, REDIS_PORT } from './services.js';
 
 export interface ChildConfig {
@@ -84,47 +84,19 @@ if (config.role === 'worker') {
   const client = new Redis({ host: REDIS_HOST, port: REDIS_PORT, retryStrategy: () => 100 });
   client.on('error', () => undefined);
   closers.push(() => client.quit().catch(() => client.disconnect()));
-  const store = redisStore({ client, prefix: config.prefix ?? 'suno-bullmq:' });
-  const timeoutMs = config.timeoutMs ?? 5000;
-  const dedupeTtlMs = 86_400_000;
-
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      void (async () => {
-        const answer = (status: number, body: object): void => {
-          response.writeHead(status, { 'content-type': 'application/json', ...(status === 503 ? { 'retry-after': '1' } : {}) });
-          response.end(JSON.stringify(body));
-        };
-        const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const hintText = request.url?.split('/')[3];
-        const hint = hintText !== undefined && isCallbackKind(hintText) ? hintText : undefined;
-        const classified = isJsonObject(body) ? classify(body, hint) : undefined;
-        if (!isJsonObject(body) || classified === undefined || 'missing' in classified) {
-          answer(400, { error: 'invalid_payload' });
-          return;
-        }
-        const key = dedupeKey(classified.kind ?? 'unknown', classified.taskId, classified.stage);
-        let claimed: boolean;
-        try {
-          claimed = await store.claim(key, dedupeTtlMs);
-        } catch {
-          answer(503, { error: 'store_unavailable' });
-          return;
-        }
-        try {
-          const status = await deliverToQueue(queue, { key, body, hint, receivedAt: new Date() }, claimed, { timeoutMs, dedupeTtlMs });
-          answer(200, { status });
-        } catch (error) {
-          if (!(error instanceof QueueError)) throw error;
-          if (claimed) await Promise.resolve(store.release(key)).catch(() => undefined);
-          answer(503, { error: 'store_unavailable' });
-        }
-      })();
-    });
+  const suno = sunoCallbacks({
+    secret: SECRET,
+    store: redisStore({ client, prefix: config.prefix ?? 'suno-bullmq:' }),
+    queue,
+    storeTimeoutMs: config.timeoutMs ?? 5000,
+    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });
-  server.listen(0, '127.0.0.1', () => {
+  suno.on('error', (error) => emit({ type: 'error', code: error.code, message: error.message }));
+  const app = express();
+  app.use(suno);
+  const server = app.listen(0, '127.0.0.1');
+  closers.unshift(() => suno.close());
+  server.once('listening', () => {
     const address = server.address();
     emit({ type: 'ready', port: typeof address === 'object' && address !== null ? address.port : 0, pid: process.pid });
   });

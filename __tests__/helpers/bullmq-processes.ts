@@ -21,7 +21,7 @@ export interface Child {
 
 const running = new Set<ChildProcess>();
 
-export function startChild(config: ChildConfig, timeoutMs = 30_000): Promise<Child> {
+export function startChild(config: ChildConfig, timeoutMs = 90_000): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,10 @@ export type ClaimForQueue =
   | 'claimed'
   /** The shared store says another delivery came first. */
   | 'held'
-  /** Only a store local to this process was asked (the default memory store): the queue must dedupe across processes. */
+  /**
+   * Only a store local to this process was asked (the default memory store), whatever it answered: the queue alone
+   * can tell whether another process queued the callback, so it dedupes by itself (one round trip either way).
+   */
   | 'local';
 
 /** What the sender is told; `unavailable` is a 503 `store_unavailable`, and the caller releases a claim it made. */
