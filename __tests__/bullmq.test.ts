@@ -301,6 +301,21 @@ describe('enqueueCallback', () => {
   });
 });
 
+describe('suno-callbacks failed / replay, usage', () => {
+  it('name the missing queue options, without touching a server (exit 2)', async () => {
+    expect(await cli(['failed', '--redis', REDIS_URL])).toMatchObject({ code: 2, stderr: expect.stringContaining('--queue <name> is required') });
+    expect(await cli(['failed', '--queue', 'q'])).toMatchObject({ code: 2, stderr: expect.stringContaining('exactly one of --redis') });
+    expect(await cli(['replay', '--redis', REDIS_URL, '--queue', 'q'])).toMatchObject({ code: 2, stderr: expect.stringContaining('<key> or --all') });
+    expect(await cli(['replay', 'k', '--all', '--redis', REDIS_URL, '--queue', 'q'])).toMatchObject({ code: 2 });
+  });
+
+  it('are listed in the main help', async () => {
+    const help = await cli(['--help']);
+    expect(help.stdout).toMatch(/suno-callbacks failed --redis <url> --queue <name>/);
+    expect(help.stdout).toMatch(/suno-callbacks replay <key>\|--all/);
+  });
+});
+
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
