@@ -205,7 +205,7 @@ describeServers.each(['redis', 'postgres'] as const)('%s backend', (backend) => 
   it('close() waits for the running listeners', async () => {
     const queue = makeQueue(backend);
     const worker = makeWorker(backend, queue);
-    let release: () => void = () => undefined;
+    let release: (() => void) | undefined;
     const finished: string[] = [];
     worker.on('cover-ready', async (event) => {
       await new Promise<void>((resolve) => {
@@ -215,9 +215,9 @@ describeServers.each(['redis', 'postgres'] as const)('%s backend', (backend) => 
     });
     const callback = callbackOf('cover.success.json', uniqueName('task'));
     await enqueueCallback(queue, callback, OPTIONS);
-    await waitFor('the listener to start', async () => (await queue.getJobCounts('active')).active === 1);
+    await waitFor('the listener to start', () => release !== undefined);
     const closing = worker.close();
-    release();
+    release?.();
     await closing;
     expect(finished).toEqual([callback.key]);
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 1 });
