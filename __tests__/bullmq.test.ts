@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Queue, createPostgresBackend } from 'bullmq';
 import { classify } from '../lib/classify.js';
 import { runCli } from '../lib/cli/main.js';
-import { eventNameOf } from '../lib/events.js';
-import { dedupeKey, toEvent } from '../lib/normalize.js';
+import { buildEvent, identify } from '../lib/interpret.js';
+import { dedupeKey } from '../lib/normalize.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF,
@@ -24,6 +24,8 @@ import {
   type SunoWorkerHandle,
 } from '../lib/bullmq/index.js';
 import express from 'express';
+import request from 'supertest';
+import { signatureHeaders } from '../lib/signature.js';
 import { sunoCallbacks } from '../lib/index.js';
 import { post, SECRET } from './helpers/app.js';
 import { fixture } from './helpers/fixtures.js';
@@ -98,10 +100,10 @@ describeServers.each(['redis', 'postgres'] as const)('%s backend', (backend) => 
     await enqueueCallback(queue, callback, OPTIONS);
     await waitFor('both listeners', () => seen.length === 2);
 
-    const classified = classify(callback.body as Record<string, unknown>, undefined);
-    if ('missing' in classified || classified.kind === undefined) throw new Error('unexpected classification');
-    const expected = toEvent({ ...classified, kind: classified.kind, key: callback.key, receivedAt: callback.receivedAt, body: callback.body as Record<string, unknown> });
-    expect(eventNameOf(expected)).toBe('music-ready');
+    const identified = identify(callback.body, undefined);
+    if (identified === undefined) throw new Error('unexpected identification');
+    const { names, event: expected } = buildEvent(identified, callback.body, callback.receivedAt);
+    expect(names).toEqual(['music-ready', 'callback']);
     expect(seen).toEqual([
       ['music-ready', expected],
       ['callback', expected],
@@ -254,6 +256,27 @@ describeServers.each(['redis', 'postgres'] as const)('the middleware with `queue
     worker.on('cover-ready', (event) => void seen.push(event.key));
     await waitFor('the job to complete', async () => (await queue.getJobCounts('completed')).completed === 1);
     expect(seen).toEqual([key]);
+  });
+});
+
+describeServers('the middleware with `queue`, a body that is not JSON', () => {
+  it('is queued as its raw text and reaches the worker as `unrecognized` with `raw`', async () => {
+    const queue = makeQueue('redis');
+    const suno = sunoCallbacks({ secret: SECRET, queue, logger: quiet });
+    cleanup.push(() => suno.close());
+    const taskId = uniqueName('task');
+    const text = `{"code":200,"msg":"ok","data":{"task_id":"${taskId}","images":["https://x/1.png"]`;
+    const response = await request(express().use(suno))
+      .post('/suno/callback')
+      .set(signatureHeaders(SECRET, taskId))
+      .set('Content-Type', 'application/json')
+      .send(text);
+    expect(response.body).toEqual({ status: 'received' });
+    const worker = makeWorker('redis', queue);
+    const seen: unknown[] = [];
+    worker.on('unrecognized', (event) => void seen.push(event));
+    await waitFor('the unrecognized event', () => seen.length === 1);
+    expect(seen[0]).toMatchObject({ kind: 'unknown', taskId, raw: text });
   });
 });
 

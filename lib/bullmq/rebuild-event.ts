@@ -1,6 +1,5 @@
-import { classify } from '../classify.js';
-import { eventNameOf, type CallbackEvent, type UnrecognizedEvent } from '../events.js';
-import { toEvent } from '../normalize.js';
+import type { CallbackEvent, SunoEventName, UnrecognizedEvent } from '../events.js';
+import { buildEvent, identify } from '../interpret.js';
 import type { CallbackJobData } from './job-data.js';
 import type { WorkerEventName } from './listeners.js';
 
@@ -10,29 +9,26 @@ export interface RebuiltEvent {
   event: CallbackEvent | UnrecognizedEvent;
 }
 
+function onWorker(name: SunoEventName): name is WorkerEventName {
+  return name !== 'duplicate' && name !== 'rejected';
+}
+
 /**
- * Rebuilds the typed event of a queued callback through the middleware's own classification and normalisation, so a
- * worker's listeners see exactly what in-process listeners would. The one place that knows how: when the
- * classification API changes, only this file does.
+ * Rebuilds the typed event of a queued callback through the middleware's own interpretation (`identify`, then
+ * `buildEvent`: validation and normalisation, `unrecognized` rather than a throw), so a worker's listeners see exactly
+ * what in-process listeners would.
  */
 export function rebuildEvent(key: string, data: CallbackJobData): RebuiltEvent {
   const receivedAt = new Date(data.receivedAt);
-  const { body } = data;
-  if (typeof body === 'string') {
-    return { names: ['unrecognized'], event: { kind: 'unknown', receivedAt, key, body } };
-  }
-  const classified = classify(body, data.hint ?? undefined);
-  if ('missing' in classified) {
-    return { names: ['unrecognized'], event: { kind: 'unknown', receivedAt, key, body } };
-  }
-  const { kind, stage, taskId, code, failed } = classified;
-  // Unrecognized bodies have no family to fail in; a failure of unknown family is still a failure.
-  if (kind === undefined && !failed) {
-    const event: UnrecognizedEvent = { kind: 'unknown', taskId, receivedAt, key, body };
-    if (code !== undefined) event.code = code;
+  const identified = identify(data.body, data.hint ?? undefined);
+  if (identified === undefined) {
+    // Only a body whose task id vanished could get here (the middleware queues nothing without one): report it.
+    const event: UnrecognizedEvent = { kind: 'unknown', receivedAt, key, body: typeof data.body === 'string' ? undefined : data.body };
+    if (typeof data.body === 'string') event.raw = data.body;
     return { names: ['unrecognized'], event };
   }
-  // The key is the one the job was queued under, even if a later release would classify the body differently.
-  const event = toEvent({ kind: kind ?? 'unknown', stage, taskId, code, key, receivedAt, body });
-  return { names: [eventNameOf(event), 'callback'], event };
+  // The key is the one the job was queued under, even if a later release would identify the body differently.
+  const built = buildEvent({ ...identified, key }, data.body, receivedAt);
+  const names: readonly SunoEventName[] = built.names;
+  return { names: names.filter(onWorker), event: built.event };
 }
