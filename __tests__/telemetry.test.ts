@@ -20,6 +20,9 @@ import { fixture } from './helpers/fixtures.js';
 import { otel } from '../lib/telemetry/otel.js';
 import { noTelemetry } from '../lib/telemetry/telemetry.js';
 import { sunoCallbacks } from '../lib/index.js';
+import { Queue } from 'bullmq';
+import { sunoWorker } from '../lib/bullmq/index.js';
+import { needs, REDIS_HOST, REDIS_PORT, uniqueName } from './helpers/services.js';
 
 const spans = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
@@ -234,4 +237,37 @@ describe('telemetry option', () => {
     );
     expect(() => otel({ tracerProvide: tracerProvider } as never)).toThrow('Unknown option `otel.tracerProvide`. Did you mean `otel.tracerProvider`?');
   });
+});
+
+const describeRedis = await needs('redis');
+describeRedis('trace context through a BullMQ queue', () => {
+  it('the worker runs the listener inside the trace of the request that queued the callback', async () => {
+    const connection = { host: REDIS_HOST, port: REDIS_PORT };
+    const queue = new Queue(uniqueName('suno-otel'), { connection });
+    const telemetry = otel({ tracerProvider, meterProvider });
+    const suno = sunoCallbacks({ secret: 'otel-queue-secret', queue, telemetry, logRejections: false });
+    const worker = sunoWorker(queue.name, { connection, sunoTelemetry: telemetry });
+    const traceIds: Array<string | undefined> = [];
+    worker.on('cover-ready', () => void traceIds.push(trace.getActiveSpan()?.spanContext().traceId));
+    try {
+      const body = fixture('cover.success.json');
+      body.data.taskId = uniqueName('otel-queued');
+      const app = (await import('express')).default().use(suno);
+      const answer = await request(app)
+        .post('/suno/callback')
+        .set(signed(body, { secret: 'otel-queue-secret' }))
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(body));
+      expect(answer.body).toEqual({ status: 'received' });
+      await until(() => traceIds.length === 1, 15_000);
+      const [callbackSpan] = named('suno.callback').filter((span) => span.attributes['suno.task_id'] === body.data.taskId);
+      expect(callbackSpan).toBeDefined();
+      expect(traceIds[0]).toBe(callbackSpan?.spanContext().traceId);
+    } finally {
+      await worker.close();
+      await suno.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 30_000);
 });

@@ -279,7 +279,9 @@ export class Pipeline {
   ): Promise<Receipt> {
     const { key, receivedAt } = accepted;
     try {
-      const outcome = await queued.accept({ key, body: interpreted.body, hint, receivedAt }, this.claimForQueue(claimed));
+      // Taken inside the request's context, so the worker's spans join the request's trace.
+      const trace = this.options.telemetry.injectContext();
+      const outcome = await queued.accept({ key, body: interpreted.body, hint, receivedAt, trace }, this.claimForQueue(claimed));
       if (outcome === 'unavailable') {
         // The sender will retry; the claim must not make that retry look like a duplicate.
         if (claimed) await this.store.release(key);

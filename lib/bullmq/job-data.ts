@@ -15,6 +15,8 @@ export interface CallbackJobData {
   hint: CallbackKind | null;
   /** When the middleware received the callback, in milliseconds since the epoch. */
   receivedAt: number;
+  /** The request's trace context (`telemetry.injectContext()`), so a worker's spans join the request's trace. */
+  trace?: Record<string, string>;
 }
 
 /** The callback as the web side hands it to the queue. */
@@ -24,10 +26,20 @@ export interface QueuedCallback {
   body: JsonObject | string;
   hint: CallbackKind | undefined;
   receivedAt: Date;
+  trace?: Record<string, string> | undefined;
 }
 
 export function jobDataOf(callback: QueuedCallback): CallbackJobData {
-  return { v: 1, body: callback.body, hint: callback.hint ?? null, receivedAt: callback.receivedAt.getTime() };
+  const data: CallbackJobData = { v: 1, body: callback.body, hint: callback.hint ?? null, receivedAt: callback.receivedAt.getTime() };
+  // Empty without a telemetry provider: nothing is stored then.
+  if (callback.trace !== undefined && Object.keys(callback.trace).length > 0) data.trace = callback.trace;
+  return data;
+}
+
+function traceOf(value: unknown): Record<string, string> | undefined {
+  if (!isJsonObject(value)) return undefined;
+  const entries = Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return Object.fromEntries(entries);
 }
 
 /** Reads a job's data back; `undefined` for anything this release did not write (the caller reports it). */
@@ -37,5 +49,8 @@ export function readJobData(data: unknown): CallbackJobData | undefined {
   if (!(typeof body === 'string' || isJsonObject(body))) return undefined;
   if (!(hint === null || (typeof hint === 'string' && isCallbackKind(hint)))) return undefined;
   if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) return undefined;
-  return { v: 1, body, hint, receivedAt };
+  const read: CallbackJobData = { v: 1, body, hint, receivedAt };
+  const trace = traceOf(data.trace);
+  if (trace !== undefined) read.trace = trace;
+  return read;
 }

@@ -39,7 +39,7 @@ export class QueueDelivery {
   }
 
   async accept(
-    callback: { key: string; body: JsonObject | string; hint: CallbackKind | undefined; receivedAt: Date },
+    callback: { key: string; body: JsonObject | string; hint: CallbackKind | undefined; receivedAt: Date; trace?: Record<string, string> },
     claim: ClaimForQueue,
   ): Promise<QueueOutcome> {
     this.pending += 1;

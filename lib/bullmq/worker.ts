@@ -1,3 +1,4 @@
+import { resolveTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import {
   UnrecoverableError,
   Worker,
@@ -31,6 +32,12 @@ export type CallbackWorker<B extends IQueueBackend = RedisQueueBackend, C = Conn
 export type SunoWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> & {
   /** Library messages (an `error` with no `error` listener, connection errors). @default console */
   logger?: Logger | undefined;
+  /**
+   * Traces and metrics (`otel()` from `suno-callbacks/otel`): listeners run inside the trace of the request that
+   * queued the callback, and the lag from receipt to processing is recorded. (BullMQ's own `telemetry` option
+   * passes through untouched.) @default no telemetry
+   */
+  sunoTelemetry?: Telemetry | undefined;
 };
 
 /** What a worker offers whatever its backend: the typed listeners and a graceful close. */
@@ -80,7 +87,8 @@ function createWorker(
   options: SunoWorkerOptions<unknown>,
   backend?: BackendFactory<IQueueBackend, unknown>,
 ): SunoWorker<IQueueBackend, unknown> {
-  const { logger = console, ...workerOptions } = options;
+  const { logger = console, sunoTelemetry, ...workerOptions } = options;
+  const telemetry = resolveTelemetry(sunoTelemetry);
   const listeners = new Listeners();
 
   const process = async (job: Job<CallbackJobData>): Promise<void> => {
@@ -89,7 +97,8 @@ function createWorker(
     // Retrying cannot make unreadable data readable: straight to the failed set, where it can be inspected.
     if (data === undefined) throw new UnrecoverableError(`job ${job.id ?? '?'} does not hold a Suno callback (v1)`);
     const { names, event } = rebuildEvent(key, data);
-    const failures = await listeners.run(event, names);
+    telemetry.processing(event.receivedAt);
+    const failures = await telemetry.runWithContext(data.trace, () => listeners.run(event, names));
     if (failures.length === 0) return;
     const messages = failures.map(({ name, reason }) => `"${name}" listener: ${reason instanceof Error ? reason.message : String(reason)}`);
     const first = failures[0]?.reason;
