@@ -4,7 +4,8 @@ import type { CallbackEvent, UnrecognizedEvent } from './events.js';
 export type SunoErrorCode =
   | 'ERR_SUNO_LISTENER'
   | 'ERR_SUNO_STORE'
-  | 'ERR_SUNO_DOWNLOAD';
+  | 'ERR_SUNO_DOWNLOAD'
+  | 'ERR_SUNO_RECONCILE';
 
 /** Base class of every error this package emits or throws (option errors excepted: those are `TypeError`s). */
 export class SunoCallbackError extends Error {

@@ -2,6 +2,7 @@ import { booleanOption, numberOption, received, rejectUnknown, RETRY_OPTION_NAME
 import { assertStore, type DedupeStore } from './store.js';
 import { memoryStore } from './stores/memory.js';
 import { resolveTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { resolveReconcile, type ReconcileOptions, type ResolvedReconcile } from './reconcile/options.js';
 
 /** Where library messages go; any object with these four methods (console, pino, winston) fits. */
 export interface Logger {
@@ -81,6 +82,12 @@ export interface SunoCallbacksOptions {
    * @default true
    */
   logRejections?: boolean | undefined;
+  /**
+   * Poll the provider for expected tasks (`suno.expect(taskId, { kind })`) whose final callback has not arrived in
+   * time; see docs/reconcile.md. @default off
+   * @example sunoCallbacks({ secret, reconcile: { apiKey: process.env.SUNO_API_KEY, baseUrl: 'https://api.sunoapi.org' } })
+   */
+  reconcile?: ReconcileOptions | undefined;
 }
 
 export interface ResolvedOptions {
@@ -106,6 +113,7 @@ export interface ResolvedOptions {
   signatureTtlMs: number;
   telemetry: Telemetry;
   logRejections: boolean;
+  reconcile: ResolvedReconcile | undefined;
 }
 
 const noop = (): void => undefined;
@@ -137,6 +145,7 @@ const OPTION_NAMES = [
   'maxUnverifiedBytes',
   'telemetry',
   'logRejections',
+  'reconcile',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
 function stringList(name: string, value: unknown): string[] {
@@ -234,5 +243,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     signatureTtlMs: 2 * toleranceSeconds * 1000,
     telemetry: resolveTelemetry(raw.telemetry),
     logRejections: booleanOption('logRejections', raw.logRejections, true),
+    reconcile: resolveReconcile(raw.reconcile),
   };
 }
