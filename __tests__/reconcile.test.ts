@@ -261,7 +261,7 @@ describe("suno.expect(..., { api: 'market' })", () => {
     const record = marketRecord(task);
     const good = JSON.stringify({ code: 200, message: 'success', data: record });
     // The nested JSON inside `param` escaped one time too few: the string ends early and the answer is not JSON.
-    const broken = good.replace('"input":{\\"prompt\\":\\"A rock song\\"}', '"input":{\\"prompt\\":\\"{"a":1}\\"}');
+    const broken = good.replace('\\"prompt\\":\\"A rock song\\"', '\\"prompt\\":\\"{"a":1}\\"');
     expect(() => JSON.parse(broken)).toThrow();
     provider.script(MARKET, task, [{ body: broken }]);
     await suno.expect(task, { kind: 'music', api: 'market' });
