@@ -1,5 +1,6 @@
 import { suggestion, UsageError, wantsHelp } from './args.js';
 import { printer, type CliIo } from './output.js';
+import { POLL_HELP, pollCommand } from './poll.js';
 import { SEND_HELP, sendCommand } from './send.js';
 import { SIGN_HELP, signCommand } from './sign.js';
 import { VERIFY_HELP, verifyCommand } from './verify.js';
@@ -10,14 +11,16 @@ Usage:
   suno-callbacks send <kind> --url <url> [options]     POST a realistic, signed callback to your receiver
   suno-callbacks sign --task-id <id> [options]         print the signature headers for a task id
   suno-callbacks verify --headers <file> --body <file> explain whether a captured callback is authentic
+  suno-callbacks poll <taskId> --kind <kind>           ask the provider about a task; print the event it gives
   suno-callbacks help [command]                        show the help of a command
 
 Options:
   -h, --help      show help (after a command: that command's help)
   -v, --version   print the version
 
-Every command takes --secret <secret>; without it, the secret comes from $SUNO_WEBHOOK_SECRET, which keeps it out of
-your shell history. Secrets and tokens are never printed.
+send, sign and verify take --secret <secret>; without it, the secret comes from $SUNO_WEBHOOK_SECRET, which keeps it
+out of your shell history. poll reads the provider API key from $SUNO_API_KEY. Secrets, tokens and keys are never
+printed.
 
 Exit codes: 0 success, 1 refused or not authentic, 2 usage error.`;
 
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   send: { help: SEND_HELP, run: sendCommand },
   sign: { help: SIGN_HELP, run: signCommand },
   verify: { help: VERIFY_HELP, run: verifyCommand },
+  poll: { help: POLL_HELP, run: pollCommand },
 };
 
 /** Runs one command line (without `node` and the script) and resolves with the exit code; never rejects. */
@@ -38,7 +42,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const err = printer(io.stderr, io.env);
   const [name, ...args] = argv;
   try {
-    if (name === undefined) throw new UsageError('a command is required: send, sign or verify');
+    if (name === undefined) throw new UsageError('a command is required: send, sign, verify or poll');
     if (name === '--help' || name === '-h') {
       out.line(MAIN_HELP);
       return 0;
