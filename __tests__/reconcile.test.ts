@@ -3,6 +3,7 @@ import type { ReconcileOptions } from '../lib/reconcile/options.js';
 import type { SunoEventMap } from '../lib/events.js';
 import { createApp, post, until } from './helpers/app.js';
 import { answers, fakeProvider, marketRecord, taskId } from './helpers/fake-provider.js';
+import { MIN_SPACING_MS, TaskSpacing } from '../lib/reconcile/poll.js';
 
 const API_KEY = 'test-api-key-do-not-use';
 const MUSIC = '/api/v1/generate/record-info';
@@ -182,6 +183,35 @@ describe('suno.expect(): failures, timeouts and a refusing provider', () => {
     expect(error?.message).not.toContain(wrongKey);
     expect(JSON.stringify(logger.lines)).not.toContain(wrongKey);
     expect(provider.requests[0]?.authorization).toBe(`Bearer ${wrongKey}`);
+  });
+
+  test('a redirect is not followed: the key goes to baseUrl and nowhere else', async () => {
+    const { suno, of, provider } = await setup();
+    const elsewhere = await fakeProvider('another-key');
+    cleanups.push(() => elsewhere.close());
+    const task = taskId();
+    provider.script(MUSIC, task, [
+      { status: 302, headers: { Location: `${elsewhere.baseUrl}${MUSIC}?taskId=${task}` }, body: '' },
+      answers.musicSuccess(task),
+    ]);
+    await suno.expect(task, { kind: 'music' });
+    await until(() => of('music-ready').length === 1, 10_000);
+    expect(elsewhere.requests).toHaveLength(0);
+    expect(provider.requestsFor(task)).toHaveLength(2);
+  });
+
+  test('requests for one task are spaced to stay under the documented 3 per second', async () => {
+    const spacing = new TaskSpacing();
+    const at: number[] = [];
+    await Promise.all([1, 2, 3].map(async () => {
+      await spacing.wait('one-task');
+      at.push(Date.now());
+    }));
+    await spacing.wait('other-task');
+    const [first = 0, second = 0, third = 0] = at.sort((a, b) => a - b);
+    expect(second - first).toBeGreaterThanOrEqual(MIN_SPACING_MS - 5);
+    expect(third - second).toBeGreaterThanOrEqual(MIN_SPACING_MS - 5);
+    expect(MIN_SPACING_MS).toBeGreaterThanOrEqual(334);
   });
 
   test('an answer that is not JSON is reported as unrecognized with the task id, once', async () => {

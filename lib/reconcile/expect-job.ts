@@ -4,7 +4,8 @@ import { resolveReconcile, type ReconcileOptions, type ResolvedReconcile } from 
 import { TaskSpacing } from './poll.js';
 import { readExpectJobData, type ExpectJobData } from './queue-scheduler.js';
 import { taskTimeoutEvent } from './reconciler.js';
-import { pollStep, type Accept, type ReconcileError } from './step.js';
+import type { ReconcileError } from './errors.js';
+import { pollStep, type Accept } from './step.js';
 
 /** The part of a BullMQ `Job` an expectation needs. */
 export interface ExpectJob {

@@ -1,6 +1,7 @@
 import type { TaskSpacing } from './poll.js';
 import type { ResolvedReconcile } from './options.js';
-import { pollStep, type Accept, type Expectation, type ReconcileError } from './step.js';
+import type { ReconcileError } from './errors.js';
+import { pollStep, type Accept, type Expectation } from './step.js';
 
 export interface SchedulerHooks {
   accept: Accept;

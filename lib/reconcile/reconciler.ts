@@ -6,7 +6,8 @@ import { LEGACY_FAMILIES, type PollApi } from './families.js';
 import { MemoryScheduler, type SchedulerHooks } from './memory-scheduler.js';
 import type { ResolvedReconcile } from './options.js';
 import { TaskSpacing } from './poll.js';
-import type { Accept, Expectation, ReconcileError } from './step.js';
+import type { ReconcileError } from './errors.js';
+import type { Accept, Expectation } from './step.js';
 
 /** What `suno.expect()` takes besides the task id. */
 export interface ExpectOptions {

@@ -1,21 +1,9 @@
 import type { JsonObject } from '../classify.js';
-import { SunoCallbackError } from '../errors.js';
 import type { IncomingBody } from '../pipeline.js';
 import type { PollApi } from './families.js';
 import type { ResolvedReconcile } from './options.js';
+import { ReconcileError } from './errors.js';
 import { pollOnce, type TaskSpacing } from './poll.js';
-
-/** Polling for a task failed in a way the application should hear of (a refused key, an unusable answer). */
-export class ReconcileError extends SunoCallbackError {
-  readonly taskId: string;
-  readonly kind: string;
-
-  constructor(taskId: string, kind: string, message: string) {
-    super('ERR_SUNO_RECONCILE', `Reconciling ${kind} task ${taskId}: ${message}`);
-    this.taskId = taskId;
-    this.kind = kind;
-  }
-}
 
 /** What an expected task is, wherever it is kept (in memory or in a BullMQ job's data). */
 export interface Expectation {
