@@ -7,7 +7,7 @@ import { processExpectJob } from '../lib/reconcile/expect-job.js';
 import { resolveReconcile } from '../lib/reconcile/options.js';
 import { EXPECT_JOB_NAME, expectJobId, QueueScheduler } from '../lib/reconcile/queue-scheduler.js';
 import { Reconciler } from '../lib/reconcile/reconciler.js';
-import type { ReconcileError } from '../lib/reconcile/step.js';
+import type { ReconcileError } from '../lib/reconcile/errors.js';
 import { memoryLogger, until } from './helpers/app.js';
 import { answers, fakeProvider, taskId, type FakeProvider } from './helpers/fake-provider.js';
 import { needs, REDIS_HOST, REDIS_PORT, uniqueName } from './helpers/services.js';
