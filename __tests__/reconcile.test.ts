@@ -338,3 +338,20 @@ describe('reconcile options and expect() arguments', () => {
     await expect(suno.expect('', { kind: 'music' })).rejects.toThrow(/task id/);
   });
 });
+
+describe('acceptIntoQueue (the worker side of queued expectations)', () => {
+  test('queues a finished poll under the dedupe key its callback has, and turns a queue failure into a retry', async () => {
+    const { acceptIntoQueue } = await import('../lib/reconcile/expect-job.js');
+    const task = taskId();
+    const queued: Array<{ key: string; hint: string | undefined }> = [];
+    const accept = acceptIntoQueue(async ({ key, hint }) => void queued.push({ key, hint }));
+    const body = musicCallback(task);
+    expect(await accept({ type: 'parsed', value: body }, 'music')).toEqual({ status: 200 });
+    expect(queued).toEqual([{ key: `music:${task}:complete`, hint: 'music' }]);
+
+    const down = acceptIntoQueue(async () => {
+      throw new Error('queue down');
+    });
+    expect(await down({ type: 'parsed', value: body }, 'music')).toEqual({ status: 503 });
+  });
+});

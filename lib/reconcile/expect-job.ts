@@ -1,4 +1,6 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
+import { classify, isCallbackKind, isJsonObject, type CallbackKind, type JsonObject } from '../classify.js';
+import { dedupeKey } from '../normalize.js';
 import type { TaskTimeoutEvent } from '../events.js';
 import { resolveReconcile, type ReconcileOptions, type ResolvedReconcile } from './options.js';
 import { TaskSpacing } from './poll.js';
@@ -53,4 +55,28 @@ export async function processExpectJob(job: ExpectJob, token: string | undefined
   await job.moveToDelayed(Math.min(Date.now() + next.delayMs, data.deadline), token);
   // BullMQ's way to say "not finished, not failed: asleep until the timestamp above".
   throw new DelayedError();
+}
+
+/** What a worker's queue does with a callback it adds (the web side's enqueue, with the job id of `key`). */
+export type EnqueueCallback = (callback: { key: string; body: JsonObject; hint: CallbackKind | undefined; receivedAt: Date }) => Promise<unknown>;
+
+/**
+ * The `accept` of a worker: a finished poll becomes a callback job exactly like the one the middleware queues for that
+ * callback (same dedupe key, hence the same job id), so the worker's listeners see it once, whichever came first.
+ */
+export function acceptIntoQueue(enqueue: EnqueueCallback): Accept {
+  return async (body, hint) => {
+    if (body.type !== 'parsed' || !isJsonObject(body.value)) return { status: 400 };
+    const kindHint = isCallbackKind(hint) ? hint : undefined;
+    const classified = classify(body.value, kindHint);
+    if ('missing' in classified) return { status: 400 };
+    const key = dedupeKey(classified.kind ?? 'unknown', classified.taskId, classified.stage);
+    try {
+      await enqueue({ key, body: body.value, hint: kindHint, receivedAt: new Date() });
+      return { status: 200 };
+    } catch {
+      // The queue is down: the expectation job is retried later, like a 503 for a callback.
+      return { status: 503 };
+    }
+  };
 }

@@ -15,6 +15,7 @@ export type PollOutcome =
 /** The provider documents about 3 requests per second per task; stay a little under it. */
 export const MIN_SPACING_MS = 350;
 const REQUEST_TIMEOUT_MS = 15_000;
+const PRUNE_ABOVE = 1000;
 /** MIDI answers carry every note; bound what one answer may make us buffer. */
 const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 /** Longest `Retry-After` honoured as asked; a longer one is capped (the give-up deadline still applies). */
@@ -26,6 +27,10 @@ export class TaskSpacing {
 
   async wait(taskId: string): Promise<void> {
     const now = Date.now();
+    // A long-lived worker sees endless task ids: entries past their spacing mean nothing any more.
+    if (this.last.size > PRUNE_ABOVE) {
+      for (const [id, at] of this.last) if (at + MIN_SPACING_MS < now) this.last.delete(id);
+    }
     const previous = this.last.get(taskId);
     const at = previous === undefined ? now : Math.max(now, previous + MIN_SPACING_MS);
     this.last.set(taskId, at);
