@@ -45,12 +45,13 @@ export async function processExpectJob(job: ExpectJob, token: string | undefined
   const resolved = resolveReconcile({ ...deps.reconcile, everySeconds: data.everyMs / 1000 });
   if (resolved === undefined) throw new UnrecoverableError('processExpectJob needs `reconcile: { apiKey, baseUrl }`');
   const config: ResolvedReconcile = { ...resolved, everyMs: data.everyMs };
+  // At the deadline too: one last look, so that `task-timeout` means "checked, and not finished".
+  const next = await pollStep(config, data, deps.accept, deps.report, spacing);
+  if (next.done) return;
   if (Date.now() >= data.deadline) {
     await deps.timeout(taskTimeoutEvent(data));
     return;
   }
-  const next = await pollStep(config, data, deps.accept, deps.report, spacing);
-  if (next.done) return;
   await job.updateData({ ...data, failures: next.failures });
   await job.moveToDelayed(Math.min(Date.now() + next.delayMs, data.deadline), token);
   // BullMQ's way to say "not finished, not failed: asleep until the timestamp above".

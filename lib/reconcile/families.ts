@@ -151,7 +151,12 @@ function oneShot(
 }
 
 function stringStatus(field: 'status' | 'successFlag', hasResult: (record: JsonObject) => boolean) {
-  return (record: JsonObject): Verdict => verdictOf(text(record[field]).toUpperCase(), hasResult(record));
+  return (record: JsonObject): Verdict => {
+    const value = record[field];
+    // The docs show strings here and numbers for cover and MIDI; a number arriving here reads like theirs.
+    if (typeof value === 'number') return numericVerdict(value, [2, 3]);
+    return verdictOf(text(value).toUpperCase(), hasResult(record));
+  };
 }
 
 const responseOf = (record: JsonObject): JsonObject => objectOf(record.response);

@@ -33,7 +33,8 @@ export class MemoryScheduler {
 
   /** Starts expecting; a task already expected keeps its first schedule. */
   add(expectation: Expectation): void {
-    if (this.closed || this.entries.has(expectation.taskId)) return;
+    if (this.closed) throw new Error('expect() after close(): the middleware is closed');
+    if (this.entries.has(expectation.taskId)) return;
     const entry: Entry = { expectation, timer: undefined, running: undefined };
     this.entries.set(expectation.taskId, entry);
     this.arm(entry, expectation.expectedAt - Date.now());
@@ -84,17 +85,17 @@ export class MemoryScheduler {
     const { expectation } = entry;
     if (this.entries.get(expectation.taskId) !== entry) return;
     try {
-      if (Date.now() >= expectation.deadline) {
-        this.entries.delete(expectation.taskId);
-        this.spacing.forget(expectation.taskId);
-        await this.hooks.timeout(expectation);
-        return;
-      }
+      // At the deadline too: one last look, so that `task-timeout` means "checked, and not finished".
       const next = await pollStep(this.config, expectation, this.hooks.accept, this.hooks.report, this.spacing);
       // Settled meanwhile (its callback arrived, or close()): nothing more to do.
       if (this.entries.get(expectation.taskId) !== entry) return;
       if (next.done) {
         this.cancel(expectation.taskId);
+        return;
+      }
+      if (Date.now() >= expectation.deadline) {
+        this.cancel(expectation.taskId);
+        await this.hooks.timeout(expectation);
         return;
       }
       expectation.failures = next.failures;
