@@ -82,6 +82,17 @@ describe('suno.expect(): the callback never comes', () => {
     expect(provider.requestsFor(task)).toHaveLength(1);
   });
 
+  test('CALLBACK_EXCEPTION with tracks (the task ran, its callback failed) gives music-ready', async () => {
+    const { suno, of, provider } = await setup();
+    const task = taskId();
+    const answer = answers.musicSuccess(task);
+    answer.body.data.status = 'CALLBACK_EXCEPTION';
+    provider.script(MUSIC, task, [answer]);
+    await suno.expect(task, { kind: 'music' });
+    await until(() => of('music-ready').length === 1, 10_000);
+    expect(of('music-ready')[0]?.tracks).toHaveLength(2);
+  });
+
   test('a progress stage from the poll is delivered, and polling goes on to the final stage', async () => {
     const { suno, of, provider } = await setup();
     const task = taskId();
