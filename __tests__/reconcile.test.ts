@@ -262,6 +262,32 @@ describe('suno.expect(): every legacy family', () => {
     expect(provider.requestsFor(task)[0]?.path).toBe(path);
   });
 
+  test('recovery: 201 while running, then the callback-shaped answer gives recovery-ready with every track', async () => {
+    const { suno, of, provider } = await setup();
+    const task = taskId();
+    const path = '/api/v1/suno/recovery/record-info';
+    provider.script(path, task, [
+      { body: { code: 201, msg: 'processing', data: null } },
+      {
+        body: {
+          code: 200,
+          msg: 'success',
+          task_id: task,
+          data: [
+            { id: '3bc3', audio_url: 'https://example.com/a.m4a', title: 'Sunrise Love', status: 'success', error: '' },
+            { id: '9d1e', audio_url: '', title: 'Sunrise Love', status: 'failed', error: 'clip_error' },
+          ],
+        },
+      },
+    ]);
+    await suno.expect(task, { kind: 'recovery' });
+    await until(() => of('recovery-ready').length === 1, 10_000);
+    const [event] = of('recovery-ready');
+    expect(event?.key).toBe(`recovery:${task}:final`);
+    expect(event?.tracks.map((track) => track.status)).toEqual(['success', 'failed']);
+    expect(provider.requestsFor(task)).toHaveLength(2);
+  });
+
   test('the events carry the polled results', async () => {
     const { suno, of, provider } = await setup();
     const [wav, stems, cover, midi] = [taskId(), taskId(), taskId(), taskId()];
@@ -285,22 +311,36 @@ describe('suno.expect(): every legacy family', () => {
 
 describe("suno.expect(..., { api: 'market' })", () => {
   test('polls jobs/recordInfo and gives the event its Market callback gives, under the same key', async () => {
-    const { app, suno, events, provider } = await setup();
+    const { app, suno, of, provider } = await setup();
     const task = taskId();
     provider.script(MARKET, task, [answers.marketRunning(task), { body: { code: 200, message: 'success', data: marketRecord(task) } }]);
     await suno.expect(task, { kind: 'music', api: 'market' });
-    await until(() => events.some((entry) => entry.name === 'callback' || entry.name === 'unrecognized'), 10_000);
-    const polled = events.filter((entry) => entry.name !== 'duplicate').map((entry) => entry.name);
-    expect(provider.requestsFor(task)).toHaveLength(2);
+    await until(() => of('music-ready').length === 1, 10_000);
+    const [event] = of('music-ready');
+    expect(event?.key).toBe(`music:${task}:complete`);
+    expect(event?.model).toBe('ai-music-api/generate');
+    expect(event?.tracks[0]?.audioUrl).toBe('https://tempfile.example/r/1.mp3');
+    expect(provider.requestsFor(task).map((request) => request.path)).toEqual([MARKET, MARKET]);
 
     // The callback the provider would have sent: answered duplicate, so both went through one classification.
     const callback = await post(app, { code: 200, msg: 'Playground task completed successfully.', data: marketRecord(task) }, '/suno/callback/music');
     expect(callback.body).toEqual({ status: 'duplicate' });
-    expect(polled.length).toBeGreaterThanOrEqual(1);
+    expect(of('music-ready')).toHaveLength(1);
+  });
+
+  test('a failed Market job gives failure with its failCode and failMsg', async () => {
+    const { suno, of, provider } = await setup();
+    const task = taskId();
+    const record = { ...marketRecord(task), state: 'fail', resultJson: '', failCode: '500', failMsg: 'Internal server error' };
+    provider.script(MARKET, task, [{ body: { code: 200, message: 'success', data: record } }]);
+    await suno.expect(task, { kind: 'music', api: 'market' });
+    await until(() => of('failure').length === 1, 10_000);
+    expect(of('failure')[0]).toMatchObject({ taskId: task, stage: 'error', code: 501 });
+    expect(JSON.stringify(of('failure')[0])).toContain('Internal server error');
   });
 
   test('an answer whose param echo breaks the JSON still gives its result', async () => {
-    const { suno, events, provider } = await setup();
+    const { suno, of, provider } = await setup();
     const task = taskId();
     const record = marketRecord(task);
     const good = JSON.stringify({ code: 200, message: 'success', data: record });
@@ -309,10 +349,9 @@ describe("suno.expect(..., { api: 'market' })", () => {
     expect(() => JSON.parse(broken)).toThrow();
     provider.script(MARKET, task, [{ body: broken }]);
     await suno.expect(task, { kind: 'music', api: 'market' });
-    await until(() => events.some((entry) => entry.name === 'callback' || entry.name === 'unrecognized'), 10_000);
-    const event = events.find((entry) => entry.name === 'callback' || entry.name === 'unrecognized')?.event as { key?: string; body?: { data?: { resultJson?: string } } };
-    expect(event.body?.data?.resultJson).toBe(record.resultJson);
-    expect(event.key).not.toBe(`unknown:${task}:final`);
+    await until(() => of('music-ready').length === 1, 10_000);
+    expect(of('music-ready')[0]?.key).toBe(`music:${task}:complete`);
+    expect(of('music-ready')[0]?.tracks).toHaveLength(1);
   });
 });
 
