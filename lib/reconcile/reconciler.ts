@@ -48,7 +48,8 @@ export function checkExpect(taskId: unknown, options: unknown): { taskId: string
   if (api !== 'legacy' && api !== 'market') {
     throw new TypeError(`\`api\` must be 'legacy' or 'market'; received ${received(api)}.`);
   }
-  const known: readonly string[] = api === 'legacy' ? Object.keys(LEGACY_FAMILIES) : [...new Set([...CALLBACK_KINDS, 'recovery'])];
+  // Market jobs of every family share one endpoint; the legacy API has one per family.
+  const known: readonly string[] = api === 'legacy' ? Object.keys(LEGACY_FAMILIES) : CALLBACK_KINDS;
   if (typeof kind !== 'string' || !known.includes(kind)) {
     throw new TypeError(`\`kind\` must be one of ${known.join(', ')} for the ${api} API; received ${received(kind)}.`);
   }
