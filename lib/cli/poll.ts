@@ -2,7 +2,7 @@ import type { JsonObject } from '../classify.js';
 import { eventNameOf, type CallbackEvent, type UnrecognizedEvent } from '../events.js';
 import { resolveOptions, type Logger } from '../options.js';
 import { familyOf, LEGACY_FAMILIES, type PollApi } from '../reconcile/families.js';
-import { resolveReconcile } from '../reconcile/options.js';
+import { resolveReconcile, type ResolvedReconcile } from '../reconcile/options.js';
 import { pollOnce, type PollOutcome } from '../reconcile/poll.js';
 import { backoffMs } from '../reconcile/step.js';
 import { choiceOption, integerOption, parseCommand, stringOption, UsageError } from './args.js';
@@ -91,7 +91,7 @@ export async function pollCommand(args: string[], io: CliIo): Promise<number> {
   const baseUrl = stringOption(parsed, 'base-url', 'poll') ?? DEFAULT_BASE_URL[api];
   const every = integerOption(parsed, 'every', 'poll', { min: 1, max: 3600 }) ?? 5;
   const timeout = integerOption(parsed, 'timeout', 'poll', { min: 1, max: 86_400 }) ?? 600;
-  let config;
+  let config: ResolvedReconcile | undefined;
   try {
     config = resolveReconcile({ apiKey, baseUrl, afterSeconds: 1, everySeconds: every, giveUpAfterSeconds: Math.max(timeout, 1) });
   } catch (error) {
