@@ -17,7 +17,7 @@ export interface ExpectOptions {
    * The API the task was created with: `'legacy'` (the per-family endpoints, polled at their `record-info`) or
    * `'market'` (kie.ai `jobs/createTask`, polled at `jobs/recordInfo`). @default 'legacy'
    */
-  api?: PollApi | undefined;
+  api?: 'legacy' | 'market' | undefined;
 }
 
 /** Where expectations are kept: in memory, or as BullMQ delayed jobs. */
