@@ -3,6 +3,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { SunoEventMap } from '../lib/events.js';
 import { resolveOptions } from '../lib/options.js';
 import { Pipeline } from '../lib/pipeline.js';
+import { nodeCrypto } from '../lib/signature.js';
 import { processExpectJob } from '../lib/reconcile/expect-job.js';
 import { resolveReconcile } from '../lib/reconcile/options.js';
 import { EXPECT_JOB_NAME, expectJobId, QueueScheduler } from '../lib/reconcile/queue-scheduler.js';
@@ -46,7 +47,7 @@ function webSide(queueName: string, provider: FakeProvider, seconds: { after: nu
 
 /** A fresh process's worth of receiving: a pipeline and a BullMQ worker that takes expectation jobs. */
 function workerSide(queueName: string, provider: FakeProvider) {
-  const pipeline = new Pipeline(resolveOptions({ allowUnsigned: true, logger: memoryLogger() }));
+  const pipeline = new Pipeline(resolveOptions({ allowUnsigned: true, logger: memoryLogger() }), nodeCrypto([]));
   const ready: Array<SunoEventMap['music-ready']> = [];
   const timeouts: Array<SunoEventMap['task-timeout']> = [];
   const errors: ReconcileError[] = [];

@@ -217,14 +217,19 @@ describe('suno.expect(): failures, timeouts and a refusing provider', () => {
   test('requests for one task are spaced to stay under the documented 3 per second', async () => {
     const spacing = new TaskSpacing();
     const at: number[] = [];
+    // Measured from one start: a timer never fires early, while the moment a waiter records itself may come late.
+    const start = Date.now();
     await Promise.all([1, 2, 3].map(async () => {
       await spacing.wait('one-task');
       at.push(Date.now());
     }));
+    const other = Date.now();
     await spacing.wait('other-task');
-    const [first = 0, second = 0, third = 0] = at.sort((a, b) => a - b);
-    expect(second - first).toBeGreaterThanOrEqual(MIN_SPACING_MS - 5);
-    expect(third - second).toBeGreaterThanOrEqual(MIN_SPACING_MS - 5);
+    const [, second = 0, third = 0] = at.sort((a, b) => a - b);
+    expect(second - start).toBeGreaterThanOrEqual(MIN_SPACING_MS - 2);
+    expect(third - start).toBeGreaterThanOrEqual(2 * MIN_SPACING_MS - 2);
+    // Another task is not held back by this one.
+    expect(Date.now() - other).toBeLessThan(MIN_SPACING_MS);
     expect(MIN_SPACING_MS).toBeGreaterThanOrEqual(334);
   });
 

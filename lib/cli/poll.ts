@@ -49,8 +49,8 @@ const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () 
 /** The event a finished answer produces, through a pipeline of its own (the same one the middleware runs). */
 async function eventOf(body: JsonObject, kind: string): Promise<{ name: string; event: CallbackEvent | UnrecognizedEvent }> {
   // Loaded when needed: the other commands (and this one's help) start without the pipeline's dependencies.
-  const { Pipeline } = await import('../pipeline.js');
-  const pipeline = new Pipeline(resolveOptions({ allowUnsigned: true, logger: quiet, retry: { retries: 0 } }));
+  const [{ Pipeline }, { nodeCrypto }] = await Promise.all([import('../pipeline.js'), import('../signature.js')]);
+  const pipeline = new Pipeline(resolveOptions({ allowUnsigned: true, logger: quiet, retry: { retries: 0 } }), nodeCrypto([]));
   let produced: { name: string; event: CallbackEvent | UnrecognizedEvent } | undefined;
   pipeline.dispatcher.on('callback', (event) => {
     produced = { name: eventNameOf(event), event };
