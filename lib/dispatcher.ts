@@ -6,7 +6,7 @@ import type { Logger, ResolvedOptions } from './options.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
 type AnyListener = (event: never) => unknown;
-type NotificationName = 'duplicate' | 'rejected' | 'error';
+type NotificationName = 'duplicate' | 'rejected' | 'error' | 'task-timeout';
 
 /** Holds the listeners and runs them: accepted callbacks with retries, notifications once. */
 export class Dispatcher {

@@ -6,7 +6,8 @@ export type SunoErrorCode =
   | 'ERR_SUNO_STORE'
   | 'ERR_SUNO_DOWNLOAD'
   | 'ERR_SUNO_QUEUE'
-  | 'ERR_SUNO_DELIVERY';
+  | 'ERR_SUNO_DELIVERY'
+  | 'ERR_SUNO_RECONCILE';
 
 /** Base class of every error this package emits or throws (option errors excepted: those are `TypeError`s). */
 export class SunoCallbackError extends Error {

@@ -12,6 +12,9 @@ import { resolveOptions, type SunoCallbacksOptions } from './options.js';
 import { matchRoute } from './route.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, nodeCrypto } from './signature.js';
 import { Pipeline, type CloseReport, type IncomingCallback, type IncomingCredentials, type Receipt } from './pipeline.js';
+import { startReconciler } from './reconcile/start.js';
+import type { ExpectOptions } from './reconcile/reconciler.js';
+import type { ExpectQueue } from './reconcile/queue-scheduler.js';
 
 type Request = IncomingMessage & { body?: unknown; path?: string };
 type Next = (error?: unknown) => void;
@@ -29,6 +32,14 @@ export interface SunoCallbacks {
    * @example process.on('SIGTERM', () => suno.close({ timeoutMs: 10_000 }).then(() => server.close()));
    */
   close(options?: { timeoutMs?: number }): Promise<CloseReport>;
+  /**
+   * Expects the final callback of a task you just submitted. If it has not been processed after
+   * `reconcile.afterSeconds`, the provider's details endpoint is polled, and a finished task produces the event its
+   * callback would have (once, whichever comes first); after `reconcile.giveUpAfterSeconds`, `task-timeout`.
+   * Needs the `reconcile` option.
+   * @example await suno.expect(taskId, { kind: 'music' });
+   */
+  expect(taskId: string, options: ExpectOptions): Promise<void>;
   /** Callbacks accepted whose listeners have not finished yet. */
   readonly inFlight: number;
   /** The path callbacks arrive on, relative to where the middleware is mounted. */
@@ -185,7 +196,19 @@ export function sunoCallbacks(options?: SunoCallbacksOptions): SunoCallbacks {
     pipeline.dispatcher.off(name, listener);
     return middleware;
   };
-  middleware.close = (closeOptions) => pipeline.close(closeOptions?.timeoutMs);
+  // With a queue, expectations are BullMQ delayed jobs: they outlive this process and run on any worker.
+  const reconciler = startReconciler(resolved, pipeline, resolved.queue as ExpectQueue | undefined);
+  middleware.expect = async (taskId, expectOptions) => {
+    if (reconciler === undefined) {
+      throw new TypeError('expect() needs the `reconcile` option: sunoCallbacks({ reconcile: { apiKey, baseUrl } }).');
+    }
+    await reconciler.expect(taskId, expectOptions);
+  };
+  // Expectations stop first: a poll under way finishes (and is handed over) before the pipeline drains its listeners.
+  middleware.close = async (closeOptions) => {
+    await reconciler?.close();
+    return pipeline.close(closeOptions?.timeoutMs);
+  };
   if (resolved.logRejections) middleware.on('rejected', rejectionLog(logger));
 
   return middleware;

@@ -4,6 +4,7 @@ import type { CallbackQueue } from './bullmq/queue-shape.js';
 import { assertStore, type DedupeStore } from './store.js';
 import { memoryStore } from './stores/memory.js';
 import { resolveTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { resolveReconcile, type ReconcileOptions, type ResolvedReconcile } from './reconcile/options.js';
 
 /** Where library messages go; any object with these four methods (console, pino, winston) fits. */
 export interface Logger {
@@ -91,6 +92,12 @@ export interface SunoCallbacksOptions {
    * @default true
    */
   logRejections?: boolean | undefined;
+  /**
+   * Poll the provider for expected tasks (`suno.expect(taskId, { kind })`) whose final callback has not arrived in
+   * time; see docs/reconcile.md. @default off
+   * @example sunoCallbacks({ secret, reconcile: { apiKey: process.env.SUNO_API_KEY, baseUrl: 'https://api.sunoapi.org' } })
+   */
+  reconcile?: ReconcileOptions | undefined;
 }
 
 export interface ResolvedOptions {
@@ -117,6 +124,7 @@ export interface ResolvedOptions {
   telemetry: Telemetry;
   logRejections: boolean;
   queue: CallbackQueue | undefined;
+  reconcile: ResolvedReconcile | undefined;
 }
 
 const noop = (): void => undefined;
@@ -149,6 +157,7 @@ const OPTION_NAMES = [
   'telemetry',
   'logRejections',
   'queue',
+  'reconcile',
 ] as const satisfies ReadonlyArray<keyof SunoCallbacksOptions>;
 
 function stringList(name: string, value: unknown): string[] {
@@ -249,5 +258,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     telemetry: resolveTelemetry(raw.telemetry),
     logRejections: booleanOption('logRejections', raw.logRejections, true),
     queue,
+    reconcile: resolveReconcile(raw.reconcile),
   };
 }

@@ -131,9 +131,10 @@ export class Pipeline {
    * Everything that can be decided before reading the body: shutting down, the token, and the signature headers.
    * A door calls it first, so that a stranger is refused before the server buffers a byte of what it sends.
    */
-  checkBeforeBody(credentials: IncomingCredentials): Receipt | undefined {
+  checkBeforeBody(credentials: IncomingCredentials, trusted = false): Receipt | undefined {
     const options = this.options;
     if (this.closing) return this.reject(503, 'shutting_down', 'The receiver is shutting down; retry later.');
+    if (trusted) return undefined;
     // With both configured, both are required: the token then guards the path and the signature the task.
     if (options.tokens.length > 0) {
       if (credentials.token === undefined || !tokenMatches(credentials.token, options.tokens)) {
@@ -149,9 +150,23 @@ export class Pipeline {
     return undefined;
   }
 
-  async receive(incoming: IncomingCallback): Promise<Receipt> {
+  /** Observers of every accepted (claimed) callback, e.g. reconciliation cancelling what it expected. */
+  readonly acceptedObservers = new Set<(accepted: Accepted) => void>();
+
+  /**
+   * Accepts a body that needs no authentication because it did not come from the network's sender: the provider's own
+   * API answered it to our key (reconciliation by polling). It takes the same path as a callback after authentication
+   * (classification, validation, the same dedupe key, delivery), so a poll and its callback give one event.
+   */
+  async acceptTrusted(body: IncomingBody, kindHint: string | undefined): Promise<Answer> {
+    const receipt = await this.receive({ body, kindHint, timestamp: undefined, signature: undefined, token: undefined }, true);
+    receipt.dispatch?.();
+    return receipt.answer;
+  }
+
+  async receive(incoming: IncomingCallback, trusted = false): Promise<Receipt> {
     const options = this.options;
-    const early = this.checkBeforeBody(incoming);
+    const early = this.checkBeforeBody(incoming, trusted);
     if (early !== undefined) return early;
 
     const parsed = parseBody(incoming.body);
@@ -180,7 +195,7 @@ export class Pipeline {
       return this.reject(400, 'invalid_payload', 'The task id contains control characters.');
     }
 
-    if (options.secrets.length > 0) {
+    if (options.secrets.length > 0 && !trusted) {
       const checking = checkSignatureWith(this.crypto.verifier, {
         taskId,
         timestamp: incoming.timestamp,
@@ -200,7 +215,7 @@ export class Pipeline {
     // answered 200 and reported as `unrecognized`, since a refused authentic callback is lost.
 
     const using =
-      options.secrets.length > 0
+      options.secrets.length > 0 && !trusted
         ? signatureUse(this.crypto.sha256, taskId, incoming.timestamp ?? '', incoming.signature ?? '', key, digestible(incoming.body), options.signatureTtlMs)
         : undefined;
     const use = using instanceof Promise ? await using : using;
@@ -240,6 +255,7 @@ export class Pipeline {
       return DUPLICATE_RECEIPT;
     }
 
+    for (const observe of this.acceptedObservers) observe(accepted);
     if (options.processBeforeAck) {
       const succeeded = await this.delivery.run(accepted, interpreted);
       if (!succeeded) return this.reject(500, 'handler_failed', 'A listener failed; the callback can be redelivered.');
@@ -254,6 +270,7 @@ export class Pipeline {
    */
   private adoptLateClaim(accepted: Accepted, interpreted: Interpreted, hint: CallbackKind | undefined): void {
     this.options.logger.warn(`[suno-callbacks] a claim of ${accepted.key} landed after its timeout; processing it here`);
+    for (const observe of this.acceptedObservers) observe(accepted);
     this.delivery.reserve();
     if (this.queued !== undefined) {
       const { key, receivedAt } = accepted;

@@ -26,6 +26,18 @@ export async function enqueueCallback(queue: CallbackQueue, callback: QueuedCall
 }
 
 /**
+ * Adds a callback that a worker found by polling (reconciliation). It must meet the same callback arriving through
+ * the middleware in either of the middleware's ways, so it takes both marks: the job id of the key (what a claimed
+ * delivery adds) and the deduplication id of the key (what the one-round-trip path checks). Whichever comes second
+ * is then a no-op.
+ */
+export async function enqueueFound(queue: CallbackQueue, callback: QueuedCallback, options: EnqueueOptions): Promise<void> {
+  const jobId = jobIdOf(callback.key);
+  const jobOptions = { ...unsetDefaults(queue, options.dedupeTtlMs), jobId, deduplication: { id: jobId, ttl: options.dedupeTtlMs } };
+  await bounded(callback.key, () => queue.add(JOB_NAME, jobDataOf(callback), jobOptions), options.timeoutMs);
+}
+
+/**
  * Decides the answer of an accepted callback once the dedupe store has spoken (`claimed`), queueing it when needed.
  * Resolves `'received'` or `'duplicate'`; rejects with a `QueueError` (the caller answers 503 `store_unavailable` and
  * releases its claim).

@@ -1,5 +1,11 @@
 import { resolveTelemetry, type Telemetry } from '../telemetry/telemetry.js';
+import { acceptIntoQueue, processExpectJob, type EnqueueCallback, type ExpectJob } from '../reconcile/expect-job.js';
+import type { ReconcileOptions } from '../reconcile/options.js';
+import { EXPECT_JOB_NAME } from '../reconcile/queue-scheduler.js';
+import { enqueueFound } from './enqueue.js';
+import type { CallbackQueue } from './queue-shape.js';
 import {
+  Queue,
   UnrecoverableError,
   Worker,
   type BackendFactory,
@@ -38,6 +44,14 @@ export type SunoWorkerOptions<C = ConnectionOptions> = WorkerOptions<C> & {
    * passes through untouched.) @default no telemetry
    */
   sunoTelemetry?: Telemetry | undefined;
+  /**
+   * The provider API key and base URL, for the expectation jobs that `suno.expect()` queues when the middleware has
+   * both `queue` and `reconcile`: this worker polls for them and delivers what it finds as a callback job.
+   * @example sunoWorker('suno-callbacks', { connection, reconcile: { apiKey, baseUrl: 'https://api.sunoapi.org' } })
+   */
+  reconcile?: Pick<ReconcileOptions, 'apiKey' | 'baseUrl'> | undefined;
+  /** How long a callback found by polling blocks its redeliveries, as the middleware's `dedupeTtlSeconds`. @default 86_400 */
+  dedupeTtlSeconds?: number | undefined;
 };
 
 /** What a worker offers whatever its backend: the typed listeners and a graceful close. */
@@ -87,11 +101,31 @@ function createWorker(
   options: SunoWorkerOptions<unknown>,
   backend?: BackendFactory<IQueueBackend, unknown>,
 ): SunoWorker<IQueueBackend, unknown> {
-  const { logger = console, sunoTelemetry, ...workerOptions } = options;
+  const { logger = console, sunoTelemetry, reconcile, dedupeTtlSeconds = 86_400, ...workerOptions } = options;
   const telemetry = resolveTelemetry(sunoTelemetry);
+  // Callbacks found by polling are queued on this very queue, under their callback's job id (made when first needed).
+  let callbackQueue: Queue | undefined;
+  const queueFound: EnqueueCallback = (callback) => {
+    callbackQueue ??= new Queue(queueName, { connection: workerOptions.connection } as never, backend as never) as Queue;
+    return enqueueFound(callbackQueue as unknown as CallbackQueue, callback, { timeoutMs: 10_000, dedupeTtlMs: dedupeTtlSeconds * 1000 });
+  };
   const listeners = new Listeners();
 
-  const process = async (job: Job<CallbackJobData>): Promise<void> => {
+  const process = async (job: Job<CallbackJobData>, token?: string): Promise<void> => {
+    if (job.name === EXPECT_JOB_NAME) {
+      if (reconcile === undefined) {
+        throw new UnrecoverableError('an expectation job needs the worker option `reconcile: { apiKey, baseUrl }`');
+      }
+      return processExpectJob(job as unknown as ExpectJob, token, {
+        reconcile,
+        accept: acceptIntoQueue(queueFound),
+        timeout: async (event) => {
+          const failures = await listeners.run(event, ['task-timeout']);
+          if (failures.length > 0) throw failures[0]?.reason;
+        },
+        report: (error) => logger.error(`[suno-callbacks] ${error.message}`),
+      });
+    }
     const key = keyOfJobId(job.id ?? '');
     const data = readJobData(job.data);
     // Retrying cannot make unreadable data readable: straight to the failed set, where it can be inspected.
@@ -161,7 +195,7 @@ function createWorker(
       return handle;
     },
     close() {
-      closed ??= worker.close();
+      closed ??= worker.close().then(() => callbackQueue?.close());
       return closed;
     },
     worker,

@@ -2,6 +2,7 @@ import { suggestion, UsageError, wantsHelp } from './args.js';
 import { FAILED_HELP, failedCommand } from './failed.js';
 import { printer, type CliIo } from './output.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
+import { POLL_HELP, pollCommand } from './poll.js';
 import { SEND_HELP, sendCommand } from './send.js';
 import { SIGN_HELP, signCommand } from './sign.js';
 import { VERIFY_HELP, verifyCommand } from './verify.js';
@@ -14,6 +15,7 @@ Usage:
   suno-callbacks verify --headers <file> --body <file> explain whether a captured callback is authentic
   suno-callbacks failed --redis <url> --queue <name>   list queued callbacks whose listeners failed every attempt
   suno-callbacks replay <key>|--all --redis <url> ...  move failed callbacks back to waiting
+  suno-callbacks poll <taskId> --kind <kind>           ask the provider about a task; print the event it gives
   suno-callbacks help [command]                        show the help of a command
 
 Options:
@@ -21,8 +23,9 @@ Options:
   -v, --version   print the version
 
 failed and replay take --postgres <url> instead of --redis for BullMQ's PostgreSQL backend, and need the bullmq
-package. send, sign and verify take --secret <secret>; without it, the secret comes from $SUNO_WEBHOOK_SECRET, which keeps it out of
-your shell history. Secrets and tokens are never printed.
+package. send, sign and verify take --secret <secret>; without it, the secret comes from $SUNO_WEBHOOK_SECRET, which
+keeps it out of your shell history. poll reads the provider API key from $SUNO_API_KEY. Secrets, tokens and keys are
+never printed.
 
 Exit codes: 0 success, 1 refused or not authentic, 2 usage error.`;
 
@@ -37,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   verify: { help: VERIFY_HELP, run: verifyCommand },
   failed: { help: FAILED_HELP, run: failedCommand },
   replay: { help: REPLAY_HELP, run: replayCommand },
+  poll: { help: POLL_HELP, run: pollCommand },
 };
 
 /** Runs one command line (without `node` and the script) and resolves with the exit code; never rejects. */
@@ -45,7 +49,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const err = printer(io.stderr, io.env);
   const [name, ...args] = argv;
   try {
-    if (name === undefined) throw new UsageError('a command is required: send, sign, verify, failed or replay');
+    if (name === undefined) throw new UsageError('a command is required: send, sign, verify, failed, replay or poll');
     if (name === '--help' || name === '-h') {
       out.line(MAIN_HELP);
       return 0;
