@@ -119,6 +119,25 @@ describe('web recipes', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+  it('examples/verify-then-queue.ts: queues a verified callback with its arrival time, refuses an unsigned one', async () => {
+    const { enqueueCallback } = await import('../examples/verify-then-queue.js');
+    const sent = cover();
+    const queued: Array<{ body: string; receivedAt: number }> = [];
+    const queue = { send: async (message: { body: string; receivedAt: number }) => void queued.push(message) };
+    const before = Date.now();
+    const response = await enqueueCallback(request('https://app.test/', sent), { SUNO_WEBHOOK_SECRET: SECRET }, queue);
+    expect(await response.json()).toEqual({ status: 'queued', taskId: sent.taskId });
+    expect(queued).toHaveLength(1);
+    expect(queued[0]?.body).toBe(sent.text);
+    expect(queued[0]?.receivedAt).toBeGreaterThanOrEqual(before);
+    const unsigned = new Request('https://app.test/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: sent.text });
+    const refused = await enqueueCallback(unsigned, { SUNO_WEBHOOK_SECRET: SECRET }, queue);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ error: 'missing_signature' });
+    const wrongKey = await enqueueCallback(request('https://app.test/', sent), { SUNO_WEBHOOK_SECRET: 'another-secret' }, queue);
+    expect(await wrongKey.json()).toEqual({ error: 'invalid_signature' });
+    expect(queued).toHaveLength(1);
+  });
 });
 
 function lowerCase(headers: Record<string, string>): Record<string, string> {

@@ -16,6 +16,7 @@ suno.on('cover-ready', (event) => {
 
 export const server = createServer((req, res) =>
   suno(req, res, () => {
+    // Not a callback path: the rest of your server.
     res.statusCode = 404;
     res.end();
   }),
