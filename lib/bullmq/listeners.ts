@@ -1,3 +1,4 @@
+import { EVENT_NAMES } from '../listener-checks.js';
 import type { SunoEventMap, SunoEventName, SunoListener } from '../events.js';
 
 /** Events a worker fires: every callback event, `unrecognized` and `error`. `duplicate` and `rejected` stay on the middleware. */
@@ -5,25 +6,8 @@ export type WorkerEventName = Exclude<SunoEventName, 'duplicate' | 'rejected'>;
 
 type AnyListener = (event: never) => unknown;
 
-const WORKER_EVENT_NAMES: ReadonlySet<string> = new Set<WorkerEventName>([
-  'music-progress',
-  'music-ready',
-  'lyrics-ready',
-  'cover-ready',
-  'wav-ready',
-  'stems-ready',
-  'midi-ready',
-  'video-ready',
-  'voice-phrase-ready',
-  'voice-ready',
-  'recovery-ready',
-  'result-ready',
-  'task-timeout',
-  'failure',
-  'callback',
-  'unrecognized',
-  'error',
-] satisfies WorkerEventName[]);
+// Every event of the map but the two that only a web side sees: derived, so a new event reaches workers too.
+const WORKER_EVENT_NAMES: ReadonlySet<string> = new Set(EVENT_NAMES.filter((name) => name !== 'duplicate' && name !== 'rejected'));
 
 /** The worker's listeners, by event name. */
 export class Listeners {
